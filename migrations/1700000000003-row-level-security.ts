@@ -1,0 +1,106 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { APP_ROLE, OWNER_ROLE, definerFunction, protectTenantTable, unprotectTenantTable } from './row-level-security.js';
+
+const TENANT_TABLES: Record<string, string> = {
+  tenants: 'SELECT, INSERT, UPDATE',
+  tenant_users: 'SELECT, INSERT, UPDATE, DELETE',
+  tenant_api_keys: 'SELECT, INSERT, UPDATE, DELETE',
+  audit_logs: 'SELECT, INSERT', // append-only for the app
+  accounts: 'SELECT, INSERT, UPDATE, DELETE',
+  transactions: 'SELECT, INSERT, UPDATE, DELETE',
+  fraud_alerts: 'SELECT, INSERT, UPDATE, DELETE',
+  system_logs: 'SELECT, INSERT',
+};
+
+const SEQUENCES = ['tenant_users_id_seq', 'tenant_api_keys_id_seq', 'audit_logs_id_seq', 'system_logs_id_seq'];
+
+function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Migration 3: the seed's 003_enable_row_level_security.sql done the way DESIGN.md requires —
+ * an owner role that owns everything and an app role that owns nothing (NOSUPERUSER NOBYPASSRLS),
+ * FORCE'd RLS with USING and WITH CHECK on all eight tenant tables, and narrow SECURITY DEFINER
+ * look-ups for the questions asked before a tenant is known. The seed's set_current_tenant()
+ * (session-level set_config) is deliberately not created.
+ */
+export class RowLevelSecurity1700000000003 implements MigrationInterface {
+  name = 'RowLevelSecurity1700000000003';
+
+  async up(q: QueryRunner): Promise<void> {
+    const password = process.env.APP_DB_PASSWORD || 'fraudguard_app_dev';
+    await q.query(`
+      DO $$
+      BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${OWNER_ROLE}') THEN
+          CREATE ROLE ${OWNER_ROLE} NOLOGIN NOSUPERUSER BYPASSRLS;
+        END IF;
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${APP_ROLE}') THEN
+          CREATE ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+        END IF;
+      END $$;
+      ALTER ROLE ${APP_ROLE} WITH LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD ${literal(password)};
+      ALTER ROLE ${APP_ROLE} SET statement_timeout = '10s';
+      ALTER ROLE ${APP_ROLE} SET idle_in_transaction_session_timeout = '30s';
+      ALTER ROLE ${APP_ROLE} SET lock_timeout = '5s';
+
+      GRANT USAGE ON SCHEMA public TO ${APP_ROLE};
+      GRANT SELECT ON migrations TO ${APP_ROLE};
+      ALTER FUNCTION update_updated_at_column() OWNER TO ${OWNER_ROLE};
+    `);
+    for (const [table, privileges] of Object.entries(TENANT_TABLES)) {
+      await q.query(protectTenantTable(table, privileges));
+    }
+    for (const sequence of SEQUENCES) {
+      await q.query(`GRANT USAGE ON SEQUENCE ${sequence} TO ${APP_ROLE}`);
+    }
+    await q.query(
+      definerFunction(
+        'fg_api_key_lookup(p_key_hash text)',
+        `TABLE (key_id integer, tenant_id varchar, key_prefix varchar, scopes text[],
+                rate_limit_per_minute integer, is_active boolean, expires_at timestamptz,
+                tenant_status varchar, trial_ends_at timestamptz, plan varchar)`,
+        `SELECT k.id, k.tenant_id, k.key_prefix, k.scopes, k.rate_limit_per_minute, k.is_active,
+                k.expires_at, t.status, t.trial_ends_at, t.plan
+           FROM public.tenant_api_keys k JOIN public.tenants t ON t.tenant_id = k.tenant_id
+          WHERE k.key_hash = p_key_hash`,
+      ),
+    );
+    await q.query(
+      definerFunction(
+        'fg_tenant_by_subdomain(p_subdomain text)',
+        `TABLE (tenant_id varchar, status varchar, trial_ends_at timestamptz)`,
+        `SELECT t.tenant_id, t.status, t.trial_ends_at FROM public.tenants t WHERE t.subdomain = lower(p_subdomain)`,
+      ),
+    );
+    await q.query(
+      definerFunction(
+        'fg_login_candidates(p_email text)',
+        `TABLE (user_id integer, tenant_id varchar, subdomain varchar, password_hash varchar,
+                role varchar, is_active boolean, tenant_status varchar, trial_ends_at timestamptz)`,
+        `SELECT u.id, u.tenant_id, t.subdomain, u.password_hash, u.role, u.is_active, t.status, t.trial_ends_at
+           FROM public.tenant_users u JOIN public.tenants t ON t.tenant_id = u.tenant_id
+          WHERE lower(u.email) = lower(p_email)`,
+      ),
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`
+      DROP FUNCTION fg_login_candidates(text);
+      DROP FUNCTION fg_tenant_by_subdomain(text);
+      DROP FUNCTION fg_api_key_lookup(text);
+      ALTER FUNCTION update_updated_at_column() OWNER TO CURRENT_USER;
+    `);
+    for (const sequence of SEQUENCES) {
+      await q.query(`REVOKE ALL ON SEQUENCE ${sequence} FROM ${APP_ROLE}`);
+    }
+    for (const table of Object.keys(TENANT_TABLES).reverse()) {
+      await q.query(unprotectTenantTable(table));
+    }
+    // Roles are cluster-wide and other databases of the cluster may still use them: only this
+    // database's grants are taken back here.
+    await q.query(`REVOKE SELECT ON migrations FROM ${APP_ROLE}; REVOKE USAGE ON SCHEMA public FROM ${APP_ROLE};`);
+  }
+}

@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ApiKeyModule } from './api-keys/api-key.module.js';
+import { AccessGuard } from './common/access.guard.js';
+import { ProblemFilter } from './common/problem.filter.js';
+import { TenantAuthGuard } from './common/tenant-auth.guard.js';
+import { createValidationPipe } from './common/validation.js';
+import type { AppConfig } from './config/app.config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { TenantContextInterceptor } from './database/tenant-context.interceptor.js';
+import { HealthModule } from './health/health.module.js';
+import { TenantModule } from './tenants/tenant.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, appDatabaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [DatabaseModule.forRoot(config, appDatabaseUrl), ApiKeyModule, HealthModule, TenantModule],
+      providers: [
+        // Guards run in this order: identify the caller, then check role / scopes.
+        { provide: APP_GUARD, useClass: TenantAuthGuard },
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_INTERCEPTOR, useClass: TenantContextInterceptor },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { roleAtLeast } from './auth-context.js';
+import { ProblemException } from './problem.js';
+import { accessRule } from './tenant-auth.guard.js';
+
+/**
+ * After identification: people are checked against the route's minimum role
+ * (ADMIN > MANAGER > ANALYST > VIEWER), API keys against its scopes.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const rule = accessRule(this.reflector, context);
+    if (!rule || rule.public) return true;
+    const auth = context.switchToHttp().getRequest<FastifyRequest>().auth;
+    if (!auth) throw new ProblemException(401, 'no-tenant', 'Unauthorized', 'No tenant identified');
+
+    if (auth.via === 'api_key') {
+      const required = rule.scopes ?? [];
+      if (!rule.scopes && rule.role && rule.role !== 'VIEWER') {
+        throw new ProblemException(403, 'forbidden', 'Forbidden', 'This route requires a user login, not an API key');
+      }
+      const missing = required.filter((scope) => !auth.scopes?.includes(scope));
+      if (missing.length) {
+        throw new ProblemException(403, 'insufficient-scope', 'Insufficient scope', `The API key lacks the scope ${missing.join(', ')}`, {
+          missing_scopes: missing,
+        });
+      }
+      return true;
+    }
+    const required = rule.role ?? 'VIEWER';
+    if (!auth.role || !roleAtLeast(auth.role, required)) {
+      throw new ProblemException(403, 'insufficient-role', 'Insufficient role', `This route requires the ${required} role or higher`);
+    }
+    return true;
+  }
+}

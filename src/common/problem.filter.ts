@@ -1,0 +1,82 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { PROBLEM_BASE, ProblemDetails, ProblemException } from './problem.js';
+
+const logger = new Logger('Problem');
+
+function problem(status: number, slug: string, detail?: string, title = STATUS_CODES[status] ?? 'Error'): ProblemDetails {
+  return { type: PROBLEM_BASE + slug, title, status, detail };
+}
+
+const SLUG_BY_STATUS: Record<number, string> = {
+  400: 'bad-request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  409: 'conflict',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+  422: 'unprocessable',
+  429: 'too-many-requests',
+  503: 'service-unavailable',
+};
+
+/** PostgreSQL and pool failures that mean "the database cannot serve now", not "bad request". */
+function isUnavailable(error: any): boolean {
+  const code: string | undefined = error?.code ?? error?.driverError?.code;
+  const message: string = error?.message ?? '';
+  return (
+    /^(08|53|57P)/.test(code ?? '') ||
+    code === '57014' || // statement timeout / cancelled
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|connection is closed|Cannot use a pool after calling end/i.test(message)
+  );
+}
+
+/** Turns any error into an RFC 9457 problem; 5xx never leaks internals. */
+export function toProblem(error: any): { body: ProblemDetails; headers: Record<string, string> } {
+  if (error instanceof ProblemException) return { body: error.toProblem(), headers: error.headers };
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const response = error.getResponse() as any;
+    const detail = typeof response === 'string' ? response : Array.isArray(response?.message) ? response.message.join('; ') : response?.message ?? error.message;
+    return { body: problem(status, SLUG_BY_STATUS[status] ?? 'error', detail), headers: {} };
+  }
+  // Fastify's own errors (body parsing, size limit, media type) carry a 4xx statusCode.
+  const statusCode = error?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    const detail = statusCode === 413 ? 'Request body is too large' : String(error.message ?? '').replace(/^FST_\w+: /, '');
+    return { body: problem(statusCode, SLUG_BY_STATUS[statusCode] ?? 'bad-request', detail), headers: {} };
+  }
+  if (isUnavailable(error)) {
+    return { body: problem(503, 'service-unavailable', 'The database is unavailable; retry shortly'), headers: { 'retry-after': '1' } };
+  }
+  const code: string | undefined = error?.code ?? error?.driverError?.code;
+  if (code === '23505') return { body: problem(409, 'conflict', 'A resource with these unique values already exists'), headers: {} };
+  if (code === '40001' || code === '40P01') return { body: problem(409, 'conflict', 'Concurrent update; retry the request'), headers: { 'retry-after': '1' } };
+  if (code === '22P02' || code === '22003' || code === '23514' || code === '22001' || code === '22021') {
+    return { body: problem(400, 'bad-request', 'A value is out of range or malformed'), headers: {} };
+  }
+  return { body: problem(500, 'internal-error', 'An unexpected error occurred'), headers: {} };
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown): void {
+  const { body, headers } = toProblem(error);
+  if (body.status >= 500) logger.error({ err: error, request_id: request.id }, (error as Error)?.stack ?? String(error));
+  reply
+    .status(body.status)
+    .headers(headers)
+    .header('content-type', 'application/problem+json; charset=utf-8')
+    .send(JSON.stringify({ ...body, request_id: request.id }));
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendProblem(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), error);
+  }
+}

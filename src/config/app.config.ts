@@ -1,0 +1,113 @@
+import { APP_ROLE } from '../../migrations/row-level-security.js';
+
+/**
+ * Every environment variable the service reads, validated once at boot. A bad value stops start-up
+ * with the variable's name, so a misconfigured deployment never serves a request.
+ */
+export interface AppConfig {
+  nodeEnv: string;
+  port: number;
+  host: string;
+  /** Owner connection (migrations, start-up tasks). Unset → embedded PostgreSQL. */
+  databaseUrl?: string;
+  /** Runtime connection as the app role. Derived from databaseUrl when unset. */
+  appDatabaseUrl?: string;
+  appDbPassword: string;
+  migrationsRun: boolean;
+  dbPoolSize: number;
+  dbAcquireTimeoutMs: number;
+  dbStatementTimeoutMs: number;
+  embeddedPgDir: string;
+  embeddedPgPort: number;
+  apiKeyCacheTtlMs: number;
+  logLevel: string;
+  demoApiKey: boolean;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback?: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function postgresUrl(env: Env, name: string): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(name, 'must be a postgres:// URL');
+  }
+  return raw;
+}
+
+const DEV_APP_DB_PASSWORD = 'fraudguard_app_dev';
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = str(env, 'NODE_ENV', 'development')!;
+  const databaseUrl = postgresUrl(env, 'DATABASE_URL');
+  const appDatabaseUrl = postgresUrl(env, 'APP_DATABASE_URL');
+  const appDbPassword = str(env, 'APP_DB_PASSWORD');
+  if (nodeEnv === 'production' && databaseUrl && !appDatabaseUrl && !appDbPassword) {
+    throw new ConfigError('APP_DB_PASSWORD', 'is required in production when APP_DATABASE_URL is not set');
+  }
+  const logLevel = str(env, 'LOG_LEVEL', 'info')!;
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  return {
+    nodeEnv,
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: str(env, 'HOST', '0.0.0.0')!,
+    databaseUrl,
+    appDatabaseUrl,
+    appDbPassword: appDbPassword ?? DEV_APP_DB_PASSWORD,
+    migrationsRun: bool(env, 'MIGRATIONS_RUN', true),
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 500),
+    dbAcquireTimeoutMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 3000, 1, 600_000),
+    dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 1, 3_600_000),
+    embeddedPgDir: str(env, 'EMBEDDED_PG_DIR', '.data/postgres')!,
+    embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
+    apiKeyCacheTtlMs: int(env, 'API_KEY_CACHE_TTL_MS', 30_000, 0, 3_600_000),
+    logLevel,
+    demoApiKey: bool(env, 'DEMO_API_KEY', true),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+  };
+}
+
+/** The app role's URL: APP_DATABASE_URL, or DATABASE_URL with the app role's user and password. */
+export function appRoleUrl(ownerUrl: string, password: string): string {
+  const url = new URL(ownerUrl);
+  url.username = APP_ROLE;
+  url.password = password;
+  return url.toString();
+}

@@ -1,0 +1,40 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/app.config.js';
+import { AuthChangeListener } from './auth-change-listener.js';
+import { createAppDataSource } from './data-source.js';
+import { APP_CONFIG, APP_DATA_SOURCE, APP_DATABASE_URL } from './database.tokens.js';
+import { TenantConnection } from './tenant-connection.js';
+
+@Global()
+@Module({})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(@Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  static forRoot(config: AppConfig, appDatabaseUrl: string): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: APP_DATABASE_URL, useValue: appDatabaseUrl },
+        {
+          provide: APP_DATA_SOURCE,
+          useFactory: async () =>
+            createAppDataSource(appDatabaseUrl, {
+              size: config.dbPoolSize,
+              acquireTimeoutMs: config.dbAcquireTimeoutMs,
+              statementTimeoutMs: config.dbStatementTimeoutMs,
+            }).initialize(),
+        },
+        TenantConnection,
+        AuthChangeListener,
+      ],
+      exports: [APP_CONFIG, APP_DATABASE_URL, APP_DATA_SOURCE, TenantConnection, AuthChangeListener],
+    };
+  }
+
+  /** Runs after every in-flight request has finished (app.close() waits for the HTTP server). */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

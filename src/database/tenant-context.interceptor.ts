@@ -1,0 +1,50 @@
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { from, lastValueFrom, Observable } from 'rxjs';
+import { DataSource } from 'typeorm';
+import { APP_DATA_SOURCE } from './database.tokens.js';
+import { TenantTransaction } from './tenant-transaction.js';
+
+const NO_TRANSACTION = 'fraudguard:no-transaction';
+/** For routes that touch no tenant data (health, metrics): no connection is taken for them. */
+export const NoTransaction = () => SetMetadata(NO_TRANSACTION, true);
+
+/**
+ * The request's one transaction: a pooled connection, BEGIN (READ ONLY for GET) with the caller's
+ * tenant set transaction-locally, the handler, then COMMIT before the response is sent — or
+ * ROLLBACK on any error — and the connection released in `finally`, whatever happened, including
+ * a client that went away mid-request.
+ */
+@Injectable()
+export class TenantContextInterceptor implements NestInterceptor {
+  constructor(
+    @Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly reflector: Reflector,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (this.reflector.getAllAndOverride<boolean>(NO_TRANSACTION, [context.getHandler(), context.getClass()])) {
+      return next.handle();
+    }
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    return from(this.run(request, next));
+  }
+
+  private async run(request: FastifyRequest, next: CallHandler): Promise<unknown> {
+    const readOnly = request.method === 'GET' || request.method === 'HEAD';
+    const tx = await TenantTransaction.begin(this.dataSource, request.auth?.tenantId ?? null, readOnly);
+    request.tenantTx = tx;
+    try {
+      const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      await tx.commit();
+      return result;
+    } catch (error) {
+      await tx.rollback();
+      throw error;
+    } finally {
+      request.tenantTx = undefined;
+      await tx.release();
+    }
+  }
+}

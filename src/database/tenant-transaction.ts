@@ -1,0 +1,94 @@
+import type pg from 'pg';
+import type { DataSource } from 'typeorm';
+
+/** TypeORM's PostgresQueryRunner, which can hand its connection back as broken; its typings hide that. */
+interface Runner {
+  connect(): Promise<unknown>;
+  release(): Promise<void>;
+  releasePostgresConnection(error?: Error): Promise<void>;
+}
+
+/** Tenant ids are checked before they reach SQL, even though they also go through literal escaping. */
+const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function assertTenantId(tenantId: string): string {
+  if (!TENANT_ID.test(tenantId)) throw new Error(`Malformed tenant id`);
+  return tenantId;
+}
+
+/**
+ * One request's database transaction on one pooled connection, with app.current_tenant set
+ * transaction-locally (set_config(…, true)), so it ends with the transaction and can never leak into
+ * the next request that gets this connection — also through PgBouncer in transaction mode.
+ */
+export class TenantTransaction {
+  private done = false;
+  private constructor(
+    private readonly runner: Runner,
+    private readonly client: pg.PoolClient,
+    public tenantId: string | null,
+  ) {}
+
+  /** BEGIN and the tenant setting travel in one round trip (simple protocol, escaped literal). */
+  static async begin(dataSource: DataSource, tenantId: string | null, readOnly: boolean): Promise<TenantTransaction> {
+    const runner = dataSource.createQueryRunner() as unknown as Runner;
+    let client: pg.PoolClient;
+    try {
+      client = (await runner.connect()) as pg.PoolClient;
+    } catch (error) {
+      await runner.release();
+      throw error;
+    }
+    const tx = new TenantTransaction(runner, client, tenantId);
+    const begin = readOnly ? 'BEGIN READ ONLY' : 'BEGIN';
+    try {
+      await client.query(tenantId === null ? begin : `${begin}; ${tx.setTenantSql(tenantId)}`);
+    } catch (error) {
+      await runner.releasePostgresConnection(error as Error);
+      throw error;
+    }
+    return tx;
+  }
+
+  private setTenantSql(tenantId: string): string {
+    return `SELECT set_config('app.current_tenant', ${this.client.escapeLiteral(assertTenantId(tenantId))}, true)`;
+  }
+
+  /** For flows that learn their tenant inside the transaction (signup creates it). */
+  async setTenant(tenantId: string): Promise<void> {
+    await this.client.query(this.setTenantSql(tenantId));
+    this.tenantId = tenantId;
+  }
+
+  async query<T = Record<string, any>>(text: string, values?: unknown[]): Promise<T[]> {
+    return (await this.client.query(text, values as any[])).rows as T[];
+  }
+
+  async execute(text: string, values?: unknown[]): Promise<number> {
+    return (await this.client.query(text, values as any[])).rowCount ?? 0;
+  }
+
+  /** The pg client itself, for streaming and COPY. */
+  get connection(): pg.PoolClient {
+    return this.client;
+  }
+
+  async commit(): Promise<void> {
+    await this.client.query('COMMIT');
+  }
+
+  /** ROLLBACK; if even that fails the connection is in an unknown state and is destroyed, not pooled. */
+  async rollback(): Promise<void> {
+    try {
+      await this.client.query('ROLLBACK');
+    } catch (error) {
+      await this.release(error as Error);
+    }
+  }
+
+  async release(broken?: Error): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.runner.releasePostgresConnection(broken);
+  }
+}
