@@ -1,6 +1,7 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ApiKeyModule } from './api-keys/api-key.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AccessGuard } from './common/access.guard.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { TenantAuthGuard } from './common/tenant-auth.guard.js';
@@ -13,10 +14,10 @@ import { TenantModule } from './tenants/tenant.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, appDatabaseUrl: string): DynamicModule {
+  static forRoot(config: AppConfig, appDatabaseUrl: string, extraModules: Type[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(config, appDatabaseUrl), ApiKeyModule, HealthModule, TenantModule],
+      imports: [DatabaseModule.forRoot(config, appDatabaseUrl), AuditModule, ApiKeyModule, HealthModule, TenantModule, ...extraModules],
       providers: [
         // Guards run in this order: identify the caller, then check role / scopes.
         { provide: APP_GUARD, useClass: TenantAuthGuard },

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { LogLevel } from '@nestjs/common';
+import { LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
@@ -25,15 +25,22 @@ const NEST_LOG_LEVELS: Record<string, LogLevel[]> = {
   trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
 };
 
-/** Builds the HTTP application; main.ts and the tests share it, so tests exercise the real stack. */
-export async function createApp(config: AppConfig, appDatabaseUrl: string): Promise<NestFastifyApplication> {
+/**
+ * Builds the HTTP application; main.ts and the tests share it, so tests exercise the real stack.
+ * `extraModules` lets a test mount probe routes next to the real ones.
+ */
+export async function createApp(
+  config: AppConfig,
+  appDatabaseUrl: string,
+  extraModules: Type[] = [],
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     genReqId: requestId,
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     trustProxy: config.trustProxy,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, appDatabaseUrl), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, appDatabaseUrl, extraModules), adapter, {
     logger: NEST_LOG_LEVELS[config.logLevel],
     abortOnError: false,
   });

@@ -1,0 +1,102 @@
+import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
+
+/** The catalog proves the database rules of DESIGN.md hold for every table, present and future. */
+describe('database catalog', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it('forces row-level security with a policy on every table that holds tenant data', async () => {
+    await withClient(db.ownerUrl, async (client) => {
+      const { rows } = await client.query(`
+        SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+               (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)::int AS policies
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+           AND (c.relname = 'tenants' OR EXISTS (
+                 SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped))
+         ORDER BY c.relname`);
+      const names = rows.map((row) => row.relname);
+      for (const table of ['accounts', 'audit_logs', 'fraud_alerts', 'system_logs', 'tenant_api_keys', 'tenant_users', 'tenants', 'transactions']) {
+        expect(names).toContain(table);
+      }
+      for (const row of rows) {
+        expect({ table: row.relname, enabled: row.relrowsecurity, forced: row.relforcerowsecurity, hasPolicy: row.policies > 0 }).toEqual({
+          table: row.relname,
+          enabled: true,
+          forced: true,
+          hasPolicy: true,
+        });
+      }
+    });
+  });
+
+  it('has no policy that admits rows when no tenant is set, and every policy checks writes', async () => {
+    await withClient(db.ownerUrl, async (client) => {
+      const { rows } = await client.query(`SELECT tablename, policyname, qual, with_check FROM pg_policies WHERE schemaname = 'public'`);
+      expect(rows.length).toBeGreaterThanOrEqual(8);
+      for (const row of rows) {
+        expect(`${row.qual} ${row.with_check}`).not.toMatch(/IS NULL/i);
+        expect(row.qual).toMatch(/current_setting\('app\.current_tenant'::text, true\)/);
+        expect(row.with_check).toMatch(/current_setting\('app\.current_tenant'::text, true\)/);
+      }
+    });
+  });
+
+  it('runs the app as a role that is not superuser, cannot bypass RLS and owns nothing', async () => {
+    await withClient(db.ownerUrl, async (client) => {
+      const role = await client.query(`SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'fraudguard_app'`);
+      expect(role.rows).toEqual([{ rolsuper: false, rolbypassrls: false }]);
+      const owned = await client.query(`
+        SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+         WHERE r.rolname = 'fraudguard_app'`);
+      expect(owned.rows).toEqual([]);
+      const tableOwners = await client.query(`
+        SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations'`);
+      expect(tableOwners.rows).toEqual([{ tableowner: 'fraudguard_owner' }]);
+      const settings = await client.query(`
+        SELECT unnest(setconfig) AS setting FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+         WHERE r.rolname = 'fraudguard_app'`);
+      const names = settings.rows.map((row) => row.setting.split('=')[0]);
+      expect(names).toEqual(expect.arrayContaining(['statement_timeout', 'idle_in_transaction_session_timeout']));
+    });
+  });
+
+  it('keeps audit_logs append-only for the app role', async () => {
+    await withClient(db.ownerUrl, async (client) => {
+      const { rows } = await client.query(`
+        SELECT has_table_privilege('fraudguard_app', 'audit_logs', 'INSERT') AS can_insert,
+               has_table_privilege('fraudguard_app', 'audit_logs', 'SELECT') AS can_select,
+               has_table_privilege('fraudguard_app', 'audit_logs', 'UPDATE') AS can_update,
+               has_table_privilege('fraudguard_app', 'audit_logs', 'DELETE') AS can_delete,
+               has_table_privilege('fraudguard_app', 'audit_logs', 'TRUNCATE') AS can_truncate`);
+      expect(rows[0]).toEqual({ can_insert: true, can_select: true, can_update: false, can_delete: false, can_truncate: false });
+    });
+    await withClient(db.appUrl, async (client) => {
+      await expect(client.query(`UPDATE audit_logs SET action = 'x'`)).rejects.toThrow(/permission denied/);
+      await expect(client.query(`DELETE FROM audit_logs`)).rejects.toThrow(/permission denied/);
+    });
+  });
+
+  it('exposes only narrow SECURITY DEFINER functions: pinned search_path, not executable by PUBLIC', async () => {
+    await withClient(db.ownerUrl, async (client) => {
+      const { rows } = await client.query(`
+        SELECT p.proname, r.rolname AS owner, p.proconfig,
+               has_function_privilege('public', p.oid, 'EXECUTE') AS public_can_execute,
+               has_function_privilege('fraudguard_app', p.oid, 'EXECUTE') AS app_can_execute
+          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles r ON r.oid = p.proowner
+         WHERE n.nspname = 'public' AND p.prosecdef`);
+      expect(rows.length).toBeGreaterThanOrEqual(3);
+      for (const row of rows) {
+        expect(row.owner).toBe('fraudguard_owner');
+        expect(row.proconfig).toEqual(['search_path=pg_catalog, public, pg_temp']);
+        expect(row.public_can_execute).toBe(false);
+        expect(row.app_can_execute).toBe(true);
+      }
+      const setCurrentTenant = await client.query(`SELECT 1 FROM pg_proc WHERE proname = 'set_current_tenant'`);
+      expect(setCurrentTenant.rowCount).toBe(0);
+    });
+  });
+});

@@ -1,0 +1,41 @@
+import type { Type } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Server } from 'node:http';
+import { createApp } from '../../src/bootstrap.js';
+import { loadConfig } from '../../src/config/app.config.js';
+import { createTestDatabase, TestDatabase } from './test-database.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: Server;
+  db: TestDatabase;
+  close(): Promise<void>;
+}
+
+/**
+ * The real application (same module graph, guards, interceptor and filter as `npm start`) on a
+ * fresh database cloned from the migrated template. `env` overrides configuration per suite.
+ */
+export async function startTestApp(
+  options: { env?: Record<string, string>; db?: TestDatabase; modules?: Type[] } = {},
+): Promise<TestApp> {
+  const db = options.db ?? (await createTestDatabase());
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.ownerUrl,
+    LOG_LEVEL: 'error',
+    MIGRATIONS_RUN: 'false',
+    DEMO_API_KEY: 'false',
+    ...options.env,
+  });
+  const app = await createApp(config, db.appUrl, options.modules);
+  return {
+    app,
+    http: app.getHttpServer() as Server,
+    db,
+    close: async () => {
+      await app.close();
+      if (!options.db) await db.drop();
+    },
+  };
+}
