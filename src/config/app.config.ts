@@ -23,6 +23,9 @@ export interface AppConfig {
   logLevel: string;
   demoApiKey: boolean;
   trustProxy: boolean;
+  smtpUrl?: string;
+  mailFrom: string;
+  mailOutboxDir: string;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +104,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     demoApiKey: bool(env, 'DEMO_API_KEY', true),
     trustProxy: bool(env, 'TRUST_PROXY', false),
+    smtpUrl: str(env, 'SMTP_URL'),
+    mailFrom: str(env, 'MAIL_FROM', 'FraudGuard <no-reply@fraudguard.example>')!,
+    mailOutboxDir: str(env, 'MAIL_OUTBOX_DIR', 'outbox')!,
   };
 }
 

@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Inject, Injectable, Logger, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
@@ -18,6 +18,8 @@ export const NoTransaction = () => SetMetadata(NO_TRANSACTION, true);
  */
 @Injectable()
 export class TenantContextInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('TenantContext');
+
   constructor(
     @Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly reflector: Reflector,
@@ -35,10 +37,10 @@ export class TenantContextInterceptor implements NestInterceptor {
     const readOnly = request.method === 'GET' || request.method === 'HEAD';
     const tx = await TenantTransaction.begin(this.dataSource, request.auth?.tenantId ?? null, readOnly);
     request.tenantTx = tx;
+    let result: unknown;
     try {
-      const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      result = await lastValueFrom(next.handle(), { defaultValue: undefined });
       await tx.commit();
-      return result;
     } catch (error) {
       await tx.rollback();
       throw error;
@@ -46,5 +48,12 @@ export class TenantContextInterceptor implements NestInterceptor {
       request.tenantTx = undefined;
       await tx.release();
     }
+    for (const task of tx.takeAfterCommitTasks()) {
+      // Fire and forget: the response does not wait for mail, and a failure never undoes the commit.
+      Promise.resolve()
+        .then(task)
+        .catch((error) => this.logger.error(`after-commit task failed: ${(error as Error).message}`));
+    }
+    return result;
   }
 }

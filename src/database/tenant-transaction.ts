@@ -23,6 +23,7 @@ export function assertTenantId(tenantId: string): string {
  */
 export class TenantTransaction {
   private done = false;
+  private readonly afterCommitTasks: Array<() => Promise<void> | void> = [];
   private constructor(
     private readonly runner: Runner,
     private readonly client: pg.PoolClient,
@@ -73,8 +74,21 @@ export class TenantTransaction {
     return this.client;
   }
 
+  /**
+   * Work that must happen only once the transaction's writes are durable (e-mails, notifications).
+   * Runs after COMMIT; its failure is logged by the caller and never undoes the committed request.
+   */
+  afterCommit(task: () => Promise<void> | void): void {
+    this.afterCommitTasks.push(task);
+  }
+
   async commit(): Promise<void> {
     await this.client.query('COMMIT');
+  }
+
+  /** The afterCommit tasks, handed over once; the interceptor runs them after the connection is released. */
+  takeAfterCommitTasks(): Array<() => Promise<void> | void> {
+    return this.afterCommitTasks.splice(0);
   }
 
   /** ROLLBACK; if even that fails the connection is in an unknown state and is destroyed, not pooled. */

@@ -1,0 +1,66 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ProblemException } from './problem.js';
+
+/** `limit` and `starting_after` of every list; extend it with the list's own filters. */
+export class PageQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number = 50;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  @Matches(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { message: 'starting_after must be a cursor returned by this API' })
+  starting_after?: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
+/**
+ * Keyset cursors: the sort key of the last row, base64url-encoded and signed so a client cannot
+ * forge a position (a tampered cursor is a 400, not a query on arbitrary values). The signature key
+ * is per process start unless CURSOR_SECRET is set, which every instance behind a load balancer shares.
+ */
+const CURSOR_KEY = process.env.CURSOR_SECRET || createHmac('sha256', String(Math.random())).update(String(Date.now())).digest('hex');
+
+function sign(payload: string): string {
+  return createHmac('sha256', CURSOR_KEY).update(payload).digest('base64url').slice(0, 22);
+}
+
+export function encodeCursor(key: readonly (string | number)[]): string {
+  const payload = Buffer.from(JSON.stringify(key)).toString('base64url');
+  return `${payload}.${sign(payload)}`;
+}
+
+export function decodeCursor(cursor: string | undefined, arity: number): (string | number)[] | undefined {
+  if (cursor === undefined) return undefined;
+  const split = cursor.indexOf('.');
+  const payload = cursor.slice(0, split);
+  const signature = cursor.slice(split + 1);
+  const expected = sign(payload);
+  const invalid = () => new ProblemException(400, 'invalid-cursor', 'Invalid cursor', 'starting_after is not a cursor issued by this API');
+  if (split <= 0 || signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) throw invalid();
+  try {
+    const key = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    if (!Array.isArray(key) || key.length !== arity) throw invalid();
+    return key;
+  } catch {
+    throw invalid();
+  }
+}
+
+/** Fetch `limit + 1` rows, then call this: it trims the extra row and derives the next cursor. */
+export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => (string | number)[]): Page<T> {
+  const has_more = rows.length > limit;
+  const data = has_more ? rows.slice(0, limit) : rows;
+  return { data, has_more, next_cursor: has_more ? encodeCursor(keyOf(data[data.length - 1])) : null };
+}
