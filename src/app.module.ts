@@ -11,6 +11,8 @@ import { DatabaseModule } from './database/database.module.js';
 import { TenantContextInterceptor } from './database/tenant-context.interceptor.js';
 import { HealthModule } from './health/health.module.js';
 import { MailModule } from './mail/mail.module.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { TenantModule } from './tenants/tenant.module.js';
 
 @Module({})
@@ -18,11 +20,12 @@ export class AppModule {
   static forRoot(config: AppConfig, appDatabaseUrl: string, extraModules: Type[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(config, appDatabaseUrl), AuditModule, MailModule, ApiKeyModule, HealthModule, TenantModule, ...extraModules],
+      imports: [DatabaseModule.forRoot(config, appDatabaseUrl), AuditModule, MailModule, RateLimitModule, ApiKeyModule, HealthModule, TenantModule, ...extraModules],
       providers: [
-        // Guards run in this order: identify the caller, then check role / scopes.
+        // Guards run in this order: identify the caller, check role / scopes, then count the request.
         { provide: APP_GUARD, useClass: TenantAuthGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_GUARD, useExisting: RateLimitGuard },
         { provide: APP_INTERCEPTOR, useClass: TenantContextInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

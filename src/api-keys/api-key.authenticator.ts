@@ -80,6 +80,7 @@ export class ApiKeyAuthenticator implements OnModuleInit {
       apiKeyPrefix: record.key_prefix,
       scopes: record.scopes ?? [],
       rateLimitPerMinute: record.rate_limit_per_minute ?? undefined,
+      plan: record.plan,
     };
   }
 }

@@ -28,6 +28,8 @@ export interface AuthContext {
   apiKeyPrefix?: string;
   scopes?: readonly string[];
   rateLimitPerMinute?: number;
+  /** The tenant's plan, for its rate-limit ceiling. */
+  plan?: string;
 }
 
 declare module 'fastify' {

@@ -26,6 +26,9 @@ export interface AppConfig {
   smtpUrl?: string;
   mailFrom: string;
   mailOutboxDir: string;
+  rateLimitEnabled: boolean;
+  redisUrl?: string;
+  redisTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -73,6 +76,13 @@ function postgresUrl(env: Env, name: string): string | undefined {
   return raw;
 }
 
+function redisUrl(env: Env, name: string): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  if (!/^rediss?:\/\/.+/.test(raw)) throw new ConfigError(name, 'must be a redis:// or rediss:// URL');
+  return raw;
+}
+
 const DEV_APP_DB_PASSWORD = 'fraudguard_app_dev';
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -107,6 +117,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     smtpUrl: str(env, 'SMTP_URL'),
     mailFrom: str(env, 'MAIL_FROM', 'FraudGuard <no-reply@fraudguard.example>')!,
     mailOutboxDir: str(env, 'MAIL_OUTBOX_DIR', 'outbox')!,
+    rateLimitEnabled: bool(env, 'RATE_LIMIT_ENABLED', true),
+    redisUrl: redisUrl(env, 'REDIS_URL'),
+    redisTimeoutMs: int(env, 'REDIS_TIMEOUT_MS', 250, 10, 60_000),
   };
 }
 
