@@ -13,6 +13,8 @@ export interface AppConfig {
   /** Runtime connection as the app role. Derived from databaseUrl when unset. */
   appDatabaseUrl?: string;
   appDbPassword: string;
+  /** Direct (not pooled by PgBouncer) app-role connection for LISTEN. Defaults to the app URL. */
+  listenDatabaseUrl?: string;
   migrationsRun: boolean;
   dbPoolSize: number;
   dbAcquireTimeoutMs: number;
@@ -104,6 +106,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseUrl,
     appDatabaseUrl,
     appDbPassword: appDbPassword ?? DEV_APP_DB_PASSWORD,
+    listenDatabaseUrl: postgresUrl(env, 'LISTEN_DATABASE_URL'),
     migrationsRun: bool(env, 'MIGRATIONS_RUN', true),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 500),
     dbAcquireTimeoutMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 3000, 1, 600_000),

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import pg from 'pg';
-import { APP_DATABASE_URL } from './database.tokens.js';
+import type { AppConfig } from '../config/app.config.js';
+import { APP_CONFIG, APP_DATABASE_URL } from './database.tokens.js';
 
 type Handler = (payload: string) => void;
 
@@ -17,7 +18,12 @@ export class AuthChangeListener implements OnModuleDestroy {
   private retryTimer?: NodeJS.Timeout;
   live = false;
 
-  constructor(@Inject(APP_DATABASE_URL) private readonly url: string) {}
+  private readonly url: string;
+
+  /** LISTEN needs a session of its own: through PgBouncer in transaction mode, use LISTEN_DATABASE_URL. */
+  constructor(@Inject(APP_DATABASE_URL) appUrl: string, @Inject(APP_CONFIG) config: AppConfig) {
+    this.url = config.listenDatabaseUrl ?? appUrl;
+  }
 
   onChange(handler: Handler): void {
     this.handlers.push(handler);

@@ -2,16 +2,45 @@ import request from 'supertest';
 import { seedDomainRows, seedTenant, SeededTenant } from '../support/fixtures.js';
 import { ProbeModule } from '../support/probe.module.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
-import { withClient } from '../support/test-database.js';
+import { PgBouncer, pgBouncerAvailable, startPgBouncer } from '../support/pgbouncer.js';
+import { APP_DB_PASSWORD, createTestDatabase, withClient } from '../support/test-database.js';
 
-describe('request path: guards → tenant transaction → repositories', () => {
+/**
+ * Starts the app on a fresh database, either straight to PostgreSQL or through PgBouncer in
+ * transaction pooling mode with `poolSize` server connections (LISTEN still goes direct).
+ */
+async function startApp(mode: Mode, poolSize: number): Promise<TestApp & { bouncer?: PgBouncer }> {
+  if (mode === 'direct') return startTestApp({ env: { DB_POOL_SIZE: String(poolSize) }, modules: [ProbeModule] });
+  const db = await createTestDatabase();
+  const bouncer = await startPgBouncer(db.ownerUrl, { fraudguard_app: APP_DB_PASSWORD, postgres: new URL(db.ownerUrl).password }, { poolSize });
+  const t = await startTestApp({
+    db,
+    env: { DB_POOL_SIZE: String(poolSize), APP_DATABASE_URL: bouncer.url(db.appUrl), LISTEN_DATABASE_URL: db.appUrl },
+    modules: [ProbeModule],
+  });
+  return {
+    ...t,
+    bouncer,
+    close: async () => {
+      await t.close();
+      await bouncer.stop();
+      await db.drop();
+    },
+  };
+}
+
+type Mode = 'direct' | 'pgbouncer';
+const MODES: Mode[] = pgBouncerAvailable() ? ['direct', 'pgbouncer'] : ['direct'];
+if (!pgBouncerAvailable()) console.warn('pgbouncer is not installed: the PgBouncer variant of the request-path suite is skipped');
+
+describe.each(MODES)('request path (%s): guards → tenant transaction → repositories', (mode) => {
   let t: TestApp;
   let a: SeededTenant;
   let b: SeededTenant;
 
   beforeAll(async () => {
     // One connection in the pool: every request below reuses the same physical connection.
-    t = await startTestApp({ env: { DB_POOL_SIZE: '1' }, modules: [ProbeModule] });
+    t = await startApp(mode, 1);
     a = await seedTenant(t.db.ownerUrl);
     b = await seedTenant(t.db.ownerUrl);
     await seedDomainRows(t.db.ownerUrl, a.tenantId);
@@ -92,12 +121,12 @@ describe('request path: guards → tenant transaction → repositories', () => {
   });
 });
 
-describe('request path under concurrency', () => {
+describe.each(MODES)('request path under concurrency (%s)', (mode) => {
   let t: TestApp;
   let tenants: SeededTenant[];
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { DB_POOL_SIZE: '2' }, modules: [ProbeModule] });
+    t = await startApp(mode, 2);
     tenants = [];
     for (let i = 0; i < 5; i++) {
       const tenant = await seedTenant(t.db.ownerUrl);
