@@ -65,7 +65,8 @@ export function toProblem(error: any): { body: ProblemDetails; headers: Record<s
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown): void {
   const { body, headers } = toProblem(error);
-  if (body.status >= 500) logger.error({ err: error, request_id: request.id }, (error as Error)?.stack ?? String(error));
+  if (body.status === 503) logger.warn(`503 for request ${request.id}: ${(error as Error)?.message ?? error}`);
+  else if (body.status >= 500) logger.error(`500 for request ${request.id}: ${(error as Error)?.stack ?? error}`);
   reply
     .status(body.status)
     .headers(headers)
