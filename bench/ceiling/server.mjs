@@ -1,0 +1,80 @@
+// The ceiling: the least a Node service can do for FraudGuard's two hot routes — Fastify and pg,
+// the same per-request transaction with a transaction-local tenant setting, the same API-key
+// resolution (SHA-256 → fg_api_key_lookup, cached in process) and the same SQL, and nothing else
+// (no DI, no validation, no guards, no scoring). FraudGuard is measured as a ratio of this.
+//   APP_DATABASE_URL=postgres://fraudguard_app:…@127.0.0.1:5432/db PORT=3001 node bench/ceiling/server.mjs
+import Fastify from 'fastify';
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+
+const url = process.env.APP_DATABASE_URL;
+const port = Number(process.env.PORT ?? 3001);
+if (!url) throw new Error('APP_DATABASE_URL is required');
+const pool = new pg.Pool({ connectionString: url, max: Number(process.env.DB_POOL_SIZE ?? 10) });
+const cache = new Map();
+
+async function tenantFor(key) {
+  if (typeof key !== 'string') return undefined;
+  const hash = createHash('sha256').update(key).digest('hex');
+  const hit = cache.get(hash);
+  if (hit && hit.expires > Date.now()) return hit.tenantId;
+  const { rows } = await pool.query('SELECT tenant_id, is_active FROM fg_api_key_lookup($1)', [hash]);
+  const tenantId = rows[0]?.is_active ? rows[0].tenant_id : undefined;
+  cache.set(hash, { tenantId, expires: Date.now() + 30_000 });
+  return tenantId;
+}
+
+async function inTenant(tenantId, readOnly, work) {
+  const client = await pool.connect();
+  try {
+    await client.query(`BEGIN${readOnly ? ' READ ONLY' : ''}; SELECT set_config('app.current_tenant', ${client.escapeLiteral(tenantId)}, true)`);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+const app = Fastify();
+
+app.get('/api/v1/transactions', async (request, reply) => {
+  const tenantId = await tenantFor(request.headers['x-api-key']);
+  if (!tenantId) return reply.code(401).send({ error: 'unauthorized' });
+  const limit = Math.min(100, Math.max(1, Number(request.query.limit ?? 50)));
+  const rows = await inTenant(tenantId, true, async (client) =>
+    (await client.query(
+      `SELECT id, account_id, amount, currency, merchant, merchant_category, country, txn_time, status,
+              risk_score, risk_level, reasons, external_id, created_at
+         FROM transactions WHERE tenant_id = $1 ORDER BY txn_time DESC, id DESC LIMIT $2`,
+      [tenantId, limit + 1],
+    )).rows,
+  );
+  return { data: rows.slice(0, limit), has_more: rows.length > limit };
+});
+
+app.post('/api/v1/transactions', async (request, reply) => {
+  const tenantId = await tenantFor(request.headers['x-api-key']);
+  if (!tenantId) return reply.code(401).send({ error: 'unauthorized' });
+  const body = request.body;
+  const row = await inTenant(tenantId, false, async (client) => {
+    const account = await client.query(
+      `INSERT INTO accounts (tenant_id, external_ref) VALUES ($1, $2)
+       ON CONFLICT (tenant_id, external_ref) DO UPDATE SET external_ref = EXCLUDED.external_ref RETURNING id`,
+      [tenantId, body.account_ref],
+    );
+    return (await client.query(
+      `INSERT INTO transactions (tenant_id, account_id, amount, currency, merchant, status, risk_score, risk_level)
+       VALUES ($1, $2, $3, $4, $5, 'APPROVED', 0, 'LOW') RETURNING id, status, risk_score, risk_level`,
+      [tenantId, account.rows[0].id, body.amount, body.currency, body.merchant],
+    )).rows[0];
+  });
+  return reply.code(201).send({ transaction_id: row.id, status: row.status, risk_score: Number(row.risk_score), risk_level: row.risk_level, reasons: [] });
+});
+
+await app.listen({ port, host: '127.0.0.1' });
+process.stdout.write(`ceiling listening on ${port}\n`);
+for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, async () => { await app.close(); await pool.end(); process.exit(0); });
