@@ -10,15 +10,17 @@ import type { AppConfig } from './config/app.config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { TenantContextInterceptor } from './database/tenant-context.interceptor.js';
 import { HealthModule } from './health/health.module.js';
+import { IdempotencyModule } from './common/idempotency.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { TenantModule } from './tenants/tenant.module.js';
+import { TransactionModule } from './transactions/transaction.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, appDatabaseUrl: string, extraModules: Type[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(config, appDatabaseUrl), AuditModule, MailModule, ApiKeyModule, HealthModule, TenantModule, ...extraModules],
+      imports: [DatabaseModule.forRoot(config, appDatabaseUrl), AuditModule, MailModule, ApiKeyModule, HealthModule, TenantModule, IdempotencyModule, TransactionModule, ...extraModules],
       providers: [
         // Guards run in this order: identify the caller, then check role / scopes.
         { provide: APP_GUARD, useClass: TenantAuthGuard },

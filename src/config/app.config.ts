@@ -26,6 +26,8 @@ export interface AppConfig {
   smtpUrl?: string;
   mailFrom: string;
   mailOutboxDir: string;
+  /** How long a stored Idempotency-Key response is replayed (at least 24 hours). */
+  idempotencyTtlHours: number;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +109,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     smtpUrl: str(env, 'SMTP_URL'),
     mailFrom: str(env, 'MAIL_FROM', 'FraudGuard <no-reply@fraudguard.example>')!,
     mailOutboxDir: str(env, 'MAIL_OUTBOX_DIR', 'outbox')!,
+    idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 90),
   };
 }
 
