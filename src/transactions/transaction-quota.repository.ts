@@ -38,9 +38,9 @@ export class TransactionQuotaRepository {
   async reserve(count: number): Promise<boolean> {
     const rows = await this.db.query(
       `INSERT INTO tenant_monthly_usage AS u (tenant_id, month, transactions)
-       SELECT t.tenant_id, ${CURRENT_QUOTA_MONTH}, $2
+       SELECT t.tenant_id, ${CURRENT_QUOTA_MONTH}, $2::int
          FROM tenants t
-        WHERE t.tenant_id = $1 AND (t.max_transactions_per_month IS NULL OR $2 <= t.max_transactions_per_month)
+        WHERE t.tenant_id = $1 AND (t.max_transactions_per_month IS NULL OR $2::int <= t.max_transactions_per_month)
        ON CONFLICT (tenant_id, month) DO UPDATE
           SET transactions = u.transactions + EXCLUDED.transactions, updated_at = now()
         WHERE u.transactions + EXCLUDED.transactions <=
