@@ -190,7 +190,8 @@ export class TransactionService {
       if (first !== undefined) conflicts.push({ field: field(index, 'external_id'), message: `repeats transactions.${first}.external_id` });
       else seen.set(item.external_id, index);
     });
-    const taken = await this.transactions.existingExternalIds([...seen.keys()]);
+    // A single transaction needs no look-up: the unique constraint answers (409) on insert.
+    const taken = items.length > 1 ? await this.transactions.existingExternalIds([...seen.keys()]) : new Set<string>();
     items.forEach((item, index) => {
       if (item.external_id && taken.has(item.external_id) && seen.get(item.external_id) === index) {
         conflicts.push({ field: field(index, 'external_id'), message: 'a transaction with this external_id already exists' });

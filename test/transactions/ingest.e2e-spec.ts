@@ -208,7 +208,7 @@ describe('transaction ingest, scoring and reads', () => {
     let cursor: string | null = null;
     let inserted = 0;
     do {
-      const [page] = await Promise.all([
+      const [page]: [request.Response, ...unknown[]] = await Promise.all([
         request(t.http).get(`/api/v1/transactions?limit=7${cursor ? `&starting_after=${cursor}` : ''}`).set('X-API-Key', c.apiKey).expect(200),
         post(c, { account_ref: 'p', amount: 1, currency: 'EUR', merchant: 'M' }).expect(201).then(() => inserted++),
         post(c, { account_ref: 'p', amount: 2, currency: 'EUR', merchant: 'M', txn_time: new Date(Date.now() - 2 * 86_400_000).toISOString() }).expect(201).then(() => inserted++),
