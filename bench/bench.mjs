@@ -145,7 +145,9 @@ async function seed(url) {
 
 async function startApi(ownerUrl) {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
+  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=.data/profiles", profiles the API under load.
+  const nodeArgs = (env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/src/main.js')], {
     cwd: root,
     env: { ...env, DATABASE_URL: ownerUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DEMO_API_KEY: 'false', DB_POOL_SIZE: String(settings.poolSize), NODE_ENV: 'production', APP_DB_PASSWORD: env.APP_DB_PASSWORD || 'fraudguard_app_dev' },
     stdio: ['ignore', 'inherit', 'inherit'],
