@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../common/pagination.js';
+import { IsTimeFilter } from './transaction-validators.js';
 import { RISK_LEVELS } from './transaction.dto.js';
 import type { Reason, RiskLevel } from './scoring.js';
 
@@ -22,11 +23,13 @@ export class AlertListQuery extends PageQuery {
   /** created_at >= from */
   @IsOptional()
   @IsISO8601({ strict: true })
+  @IsTimeFilter()
   from?: string;
 
   /** created_at < to */
   @IsOptional()
   @IsISO8601({ strict: true })
+  @IsTimeFilter()
   to?: string;
 }
 

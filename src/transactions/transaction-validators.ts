@@ -132,7 +132,9 @@ export function IsSmallJsonObject(options?: ValidationOptions): PropertyDecorato
   const problem = (value: unknown): string | undefined => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'metadata must be a JSON object';
     if (Object.keys(value).length > METADATA_MAX_KEYS) return `metadata may have at most ${METADATA_MAX_KEYS} keys`;
-    if (Buffer.byteLength(JSON.stringify(value)) > METADATA_MAX_BYTES) return `metadata may be at most ${METADATA_MAX_BYTES} bytes of JSON`;
+    const json = JSON.stringify(value);
+    if (Buffer.byteLength(json) > METADATA_MAX_BYTES) return `metadata may be at most ${METADATA_MAX_BYTES} bytes of JSON`;
+    if (json.includes('\\u0000')) return 'metadata may not contain NUL characters'; // jsonb cannot store them
     if (depthOf(value) > METADATA_MAX_DEPTH) return `metadata may nest at most ${METADATA_MAX_DEPTH} levels`;
     return undefined;
   };
@@ -145,6 +147,27 @@ export function IsSmallJsonObject(options?: ValidationOptions): PropertyDecorato
       validator: {
         validate: (value: unknown) => problem(value) === undefined,
         defaultMessage: (args: ValidationArguments) => problem(args.value) ?? 'invalid metadata',
+      },
+    });
+}
+
+const EARLIEST_FILTER_TIME = Date.parse('1900-01-01T00:00:00Z');
+const LATEST_FILTER_TIME = Date.parse('9999-12-31T23:59:59Z');
+
+/** A time filter (from / to) PostgreSQL can take: a real date between 1900 and 9999. */
+export function IsTimeFilter(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isTimeFilter',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        validate: (value: unknown) => {
+          const time = typeof value === 'string' ? Date.parse(value) : NaN;
+          return Number.isFinite(time) && time >= EARLIEST_FILTER_TIME && time <= LATEST_FILTER_TIME;
+        },
+        defaultMessage: (args: ValidationArguments) => `${args.property} must be an ISO 8601 time between 1900 and 9999`,
       },
     });
 }

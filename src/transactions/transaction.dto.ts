@@ -24,6 +24,7 @@ import {
   IsCurrencyCode,
   IsPlausibleTxnTime,
   IsSmallJsonObject,
+  IsTimeFilter,
 } from './transaction-validators.js';
 
 export const BATCH_MAX = 1000;
@@ -103,11 +104,13 @@ export class TransactionListQuery extends PageQuery {
   /** txn_time >= from */
   @IsOptional()
   @IsISO8601({ strict: true })
+  @IsTimeFilter()
   from?: string;
 
   /** txn_time < to */
   @IsOptional()
   @IsISO8601({ strict: true })
+  @IsTimeFilter()
   to?: string;
 
   @IsOptional()

@@ -103,6 +103,29 @@ describe('transaction ingest, scoring and reads', () => {
     });
   });
 
+  it('answers hostile values with 4xx, never 500', async () => {
+    const base = { account_ref: 'hostile', amount: '1', currency: 'EUR', merchant: 'M' };
+    for (const body of [
+      { ...base, merchant: 'nul\u0000byte' },
+      { ...base, device_id: 'nul\u0000' },
+      { ...base, metadata: { note: 'nul\u0000byte' } },
+      { ...base, metadata: { 'k\u0000': 1 } },
+      { ...base, external_id: 'x'.repeat(129) },
+      { ...base, txn_time: '0000-01-01T00:00:00Z' },
+    ]) {
+      const res = await post(a, body);
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+    }
+    for (const query of ['from=0000-01-01', 'to=275760-09-13T00:00:00Z', 'from=2024-02-30', 'account_id=zzz', 'limit=0', 'min_amount=1e5', 'starting_after=x']) {
+      const res = await request(t.http).get(`/api/v1/transactions?${query}`).set('X-API-Key', a.apiKey);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+    }
+    for (const query of ['from=0000-01-01', 'handled=1', 'severity=low']) {
+      const res = await request(t.http).get(`/api/v1/alerts?${query}`).set('X-API-Key', a.apiKey);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+    }
+  });
+
   it('refuses a duplicate external_id with 409 and nothing written', async () => {
     await post(a, { account_ref: 'ext', amount: 5, currency: 'EUR', merchant: 'M', external_id: 'order-1' }).expect(201);
     const dup = await post(a, { account_ref: 'ext', amount: 5, currency: 'EUR', merchant: 'M', external_id: 'order-1' }).expect(409);
