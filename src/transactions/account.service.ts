@@ -1,24 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '../audit/audit.writer.js';
-import { decodeCursor, Page, toPage } from '../common/pagination.js';
+import { keysetAfter, keysetPage } from '../common/keyset.js';
+import type { Page } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException } from '../common/problem.js';
 import type { AccountListQuery, AccountView, CreateAccountDto } from './account.dto.js';
 import { AccountRepository } from './account.repository.js';
-
-/** A keyset page without the helper column the cursor was built from. */
-export function keysetPage<T extends { cursor_time: string; id: string }>(rows: T[], limit: number): Page<Omit<T, 'cursor_time'>> {
-  const page = toPage(rows, limit, (row) => [row.cursor_time, row.id]);
-  return { ...page, data: page.data.map(({ cursor_time: _, ...row }) => row) };
-}
-
-export function keysetAfter(cursor: string | undefined): [string, string] | undefined {
-  const key = decodeCursor(cursor, 2);
-  if (!key) return undefined;
-  if (typeof key[0] !== 'string' || typeof key[1] !== 'string') {
-    throw new ProblemException(400, 'invalid-cursor', 'Invalid cursor', 'starting_after is not a cursor issued by this API');
-  }
-  return [key[0], key[1]];
-}
 
 @Injectable()
 export class AccountService {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { cursorTime } from '../common/keyset-time.js';
+import { cursorTime } from '../common/keyset.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import type { AlertView, Resolution } from './alert.dto.js';
 

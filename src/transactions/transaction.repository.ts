@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { cursorTime } from '../common/keyset-time.js';
+import { cursorTime } from '../common/keyset.js';
 import { TenantConnection } from '../database/tenant-connection.js';
-import type { RiskLevel, ScoringConfig, ScoringHistory, TransactionStatus } from './scoring.js';
-import type { Reason } from './scoring.js';
+import type { Reason, RiskLevel, ScoringConfig, ScoringHistory, TransactionStatus } from './scoring.js';
 import type { TransactionView } from './transaction.dto.js';
 
 /** How many of an account's most recent transactions scoring looks at. */

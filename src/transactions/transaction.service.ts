@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditWriter } from '../audit/audit.writer.js';
+import { keysetAfter, keysetPage } from '../common/keyset.js';
 import type { Page } from '../common/pagination.js';
 import { FieldError, NotFoundProblem, ProblemException } from '../common/problem.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { MailService } from '../mail/mail.service.js';
-import { keysetAfter, keysetPage } from './account.service.js';
 import { AccountRepository } from './account.repository.js';
 import {
   addToHistory,
