@@ -10,17 +10,30 @@ import type { AppConfig } from './config/app.config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { TenantContextInterceptor } from './database/tenant-context.interceptor.js';
 import { HealthModule } from './health/health.module.js';
+import { IdempotencyModule } from './common/idempotency.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { TenantModule } from './tenants/tenant.module.js';
+import { TransactionModule } from './transactions/transaction.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, appDatabaseUrl: string, extraModules: Type[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(config, appDatabaseUrl), AuditModule, MailModule, RateLimitModule, ApiKeyModule, HealthModule, TenantModule, ...extraModules],
+      imports: [
+        DatabaseModule.forRoot(config, appDatabaseUrl),
+        AuditModule,
+        MailModule,
+        RateLimitModule,
+        ApiKeyModule,
+        HealthModule,
+        TenantModule,
+        IdempotencyModule,
+        TransactionModule,
+        ...extraModules,
+      ],
       providers: [
         // Guards run in this order: identify the caller, check role / scopes, then count the request.
         { provide: APP_GUARD, useClass: TenantAuthGuard },

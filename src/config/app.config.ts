@@ -31,6 +31,8 @@ export interface AppConfig {
   rateLimitEnabled: boolean;
   redisUrl?: string;
   redisTimeoutMs: number;
+  /** How long a stored Idempotency-Key response is replayed (at least 24 hours). */
+  idempotencyTtlHours: number;
 }
 
 export class ConfigError extends Error {
@@ -123,6 +125,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitEnabled: bool(env, 'RATE_LIMIT_ENABLED', true),
     redisUrl: redisUrl(env, 'REDIS_URL'),
     redisTimeoutMs: int(env, 'REDIS_TIMEOUT_MS', 250, 10, 60_000),
+    idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 90),
   };
 }
 

@@ -1,0 +1,66 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { protectTenantTable, unprotectTenantTable } from './row-level-security.js';
+
+/** The first day of the current month in UTC: the quota period. */
+export const CURRENT_QUOTA_MONTH = `(date_trunc('month', now() AT TIME ZONE 'UTC'))::date`;
+
+/**
+ * Issue 4 (transaction ingest):
+ * - idempotency_keys: the stored response of a create request per (tenant, Idempotency-Key),
+ *   written in the request's own transaction, kept at least IDEMPOTENCY_TTL_HOURS.
+ * - tenant_monthly_usage: one counter row per tenant and UTC month, bumped by a conditional upsert
+ *   in the ingest transaction, so the plan quota is exact under concurrency and /tenants/usage reads
+ *   one row instead of counting transactions. Backfilled from the existing transactions.
+ * - the resolution values of fraud_alerts (NOT VALID: legacy rows keep what they had).
+ * - the keyset index of the accounts list and of the alerts list filtered by `handled`.
+ */
+export class TransactionIngest1700000000020 implements MigrationInterface {
+  name = 'TransactionIngest1700000000020';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE idempotency_keys (
+        tenant_id        varchar(64) NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+        idempotency_key  varchar(255) NOT NULL,
+        request_hash     char(64) NOT NULL,
+        status_code      smallint NOT NULL,
+        response         jsonb NOT NULL,
+        created_at       timestamptz NOT NULL DEFAULT now(),
+        expires_at       timestamptz NOT NULL,
+        PRIMARY KEY (tenant_id, idempotency_key)
+      );
+      CREATE INDEX idx_idempotency_keys_tenant_expires ON idempotency_keys (tenant_id, expires_at);
+
+      CREATE TABLE tenant_monthly_usage (
+        tenant_id     varchar(64) NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+        month         date NOT NULL,
+        transactions  bigint NOT NULL DEFAULT 0,
+        updated_at    timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, month),
+        CONSTRAINT tenant_monthly_usage_month_check CHECK (month = date_trunc('month', month)::date),
+        CONSTRAINT tenant_monthly_usage_transactions_check CHECK (transactions >= 0)
+      );
+      INSERT INTO tenant_monthly_usage (tenant_id, month, transactions)
+      SELECT tenant_id, (date_trunc('month', created_at AT TIME ZONE 'UTC'))::date, count(*)
+        FROM transactions GROUP BY 1, 2;
+
+      ALTER TABLE fraud_alerts ADD CONSTRAINT fraud_alerts_resolution_check
+        CHECK (resolution IN ('FRAUD', 'LEGITIMATE', 'DUPLICATE', 'FALSE_POSITIVE', 'INCONCLUSIVE')) NOT VALID;
+
+      CREATE INDEX idx_accounts_tenant_created ON accounts (tenant_id, created_at DESC, id DESC);
+      CREATE INDEX idx_alerts_tenant_handled_created ON fraud_alerts (tenant_id, handled, created_at DESC, id DESC);
+    `);
+    await q.query(protectTenantTable('idempotency_keys', 'SELECT, INSERT, UPDATE, DELETE'));
+    await q.query(protectTenantTable('tenant_monthly_usage', 'SELECT, INSERT, UPDATE'));
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(unprotectTenantTable('tenant_monthly_usage'));
+    await q.query(unprotectTenantTable('idempotency_keys'));
+    await q.query(`
+      DROP INDEX idx_alerts_tenant_handled_created, idx_accounts_tenant_created;
+      ALTER TABLE fraud_alerts DROP CONSTRAINT fraud_alerts_resolution_check;
+      DROP TABLE tenant_monthly_usage, idempotency_keys;
+    `);
+  }
+}

@@ -1,0 +1,72 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { PageQuery } from '../common/pagination.js';
+import { IsTimeFilter } from './transaction-validators.js';
+import { RISK_LEVELS } from './transaction.dto.js';
+import type { Reason, RiskLevel } from './scoring.js';
+
+export const RESOLUTIONS = ['FRAUD', 'LEGITIMATE', 'DUPLICATE', 'FALSE_POSITIVE', 'INCONCLUSIVE'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
+export class AlertListQuery extends PageQuery {
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  handled?: boolean;
+
+  @IsOptional()
+  @IsIn(RISK_LEVELS)
+  severity?: RiskLevel;
+
+  /** created_at >= from */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @IsTimeFilter()
+  from?: string;
+
+  /** created_at < to */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @IsTimeFilter()
+  to?: string;
+}
+
+/** Every field optional; null clears resolution, note and assignee_id. */
+export class UpdateAlertDto {
+  @IsOptional()
+  @IsBoolean()
+  handled?: boolean;
+
+  @IsOptional()
+  @IsIn(RESOLUTIONS)
+  resolution?: Resolution | null;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  note?: string | null;
+
+  /** A user of this tenant. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  assignee_id?: number | null;
+}
+
+export interface AlertView {
+  id: string;
+  transaction_id: string;
+  severity: RiskLevel;
+  risk_score: number;
+  reasons: Reason[];
+  handled: boolean;
+  resolution: Resolution | null;
+  note: string | null;
+  assignee_id: number | null;
+  handled_by: number | null;
+  handled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}

@@ -1,0 +1,181 @@
+/**
+ * Risk scoring: a pure, deterministic function of one transaction and its account's own history
+ * inside the tenant. Every rule that fires adds a fixed contribution and names itself in reasons[];
+ * the score is their sum capped at 1. No I/O here: the repository loads the history, the service
+ * applies the tenant's ml_config.
+ */
+
+export const RULES_VERSION = 1;
+
+/** Merchant category codes card schemes and acquirers treat as high risk. */
+export const HIGH_RISK_MCCS: ReadonlySet<string> = new Set([
+  '4829', // money transfer / wire
+  '5933', // pawn shops
+  '5967', // direct marketing, inbound telemarketing
+  '6051', // quasi-cash, crypto currency
+  '6211', // security brokers
+  '6540', // stored-value card load
+  '7273', // dating services
+  '7995', // betting, gambling
+]);
+
+export const CONTRIBUTIONS = {
+  AMOUNT_FAR_ABOVE_USUAL: 0.45,
+  AMOUNT_ABOVE_USUAL: 0.3,
+  VELOCITY_BURST: 0.25,
+  VELOCITY_HOURLY: 0.2,
+  NEW_COUNTRY: 0.15,
+  NEW_DEVICE: 0.15,
+  NEW_MERCHANT: 0.05,
+  HIGH_RISK_MCC: 0.2,
+  ROUND_AMOUNT: 0.1,
+} as const;
+
+export type RuleName = keyof typeof CONTRIBUTIONS;
+
+/** Thresholds of the rules, named so tests and docs can refer to them. */
+export const LIMITS = {
+  usualMinHistory: 3, // same-currency transactions needed before "usual" means anything
+  aboveUsualRatio: 3,
+  farAboveUsualRatio: 10,
+  burstWindowMs: 10 * 60_000,
+  burstCount: 4, // earlier transactions in the burst window that make this one suspicious
+  hourWindowMs: 60 * 60_000,
+  hourCount: 10,
+  roundAmountMin: 100,
+} as const;
+
+export interface ScoringHistory {
+  /** Transactions of the account in the history window (its most recent ones). */
+  count: number;
+  /** Per currency: how many transactions and their mean amount. */
+  amounts: Record<string, { count: number; mean: number }>;
+  /** txn_time (epoch ms) of the account's most recent transactions. */
+  times: number[];
+  countries: Set<string>;
+  merchants: Set<string>;
+  devices: Set<string>;
+}
+
+export interface ScoringInput {
+  amount: number;
+  currency: string;
+  merchant: string;
+  merchant_category?: string | null;
+  country?: string | null;
+  device_id?: string | null;
+  txn_time: number;
+}
+
+export interface Reason {
+  rule: RuleName;
+  contribution: number;
+  detail: string;
+}
+
+export type RiskLevel = 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+
+export interface Score {
+  risk_score: number;
+  risk_level: RiskLevel;
+  reasons: Reason[];
+}
+
+export function emptyHistory(): ScoringHistory {
+  return { count: 0, amounts: {}, times: [], countries: new Set(), merchants: new Set(), devices: new Set() };
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+export function riskLevel(score: number): RiskLevel {
+  if (score >= 0.85) return 'CRITICAL';
+  if (score >= 0.6) return 'HIGH';
+  if (score >= 0.3) return 'MEDIUM';
+  return 'LOW';
+}
+
+export function scoreTransaction(input: ScoringInput, history: ScoringHistory): Score {
+  const reasons: Reason[] = [];
+  const fire = (rule: RuleName, detail: string) => reasons.push({ rule, contribution: CONTRIBUTIONS[rule], detail });
+
+  const usual = history.amounts[input.currency];
+  if (usual && usual.count >= LIMITS.usualMinHistory && usual.mean > 0) {
+    const ratio = input.amount / usual.mean;
+    const detail = `amount is ${round(ratio, 1)}x the account's usual ${round(usual.mean, 2)} ${input.currency}`;
+    if (ratio >= LIMITS.farAboveUsualRatio) fire('AMOUNT_FAR_ABOVE_USUAL', detail);
+    else if (ratio >= LIMITS.aboveUsualRatio) fire('AMOUNT_ABOVE_USUAL', detail);
+  }
+
+  let inBurst = 0;
+  let inHour = 0;
+  for (const time of history.times) {
+    const age = input.txn_time - time;
+    if (age < 0) continue;
+    if (age <= LIMITS.burstWindowMs) inBurst++;
+    if (age <= LIMITS.hourWindowMs) inHour++;
+  }
+  if (inBurst >= LIMITS.burstCount) fire('VELOCITY_BURST', `${inBurst} earlier transactions in the last 10 minutes`);
+  else if (inHour >= LIMITS.hourCount) fire('VELOCITY_HOURLY', `${inHour} earlier transactions in the last hour`);
+
+  if (history.count > 0) {
+    if (input.country && !history.countries.has(input.country)) fire('NEW_COUNTRY', `first transaction of the account in ${input.country}`);
+    if (input.device_id && !history.devices.has(input.device_id)) fire('NEW_DEVICE', 'first transaction of the account from this device');
+    if (!history.merchants.has(input.merchant)) fire('NEW_MERCHANT', `first transaction of the account at ${input.merchant}`);
+  }
+
+  if (input.merchant_category && HIGH_RISK_MCCS.has(input.merchant_category)) {
+    fire('HIGH_RISK_MCC', `merchant category ${input.merchant_category} is high risk`);
+  }
+
+  if (input.amount >= LIMITS.roundAmountMin && input.amount % 100 === 0) fire('ROUND_AMOUNT', 'amount is a round multiple of 100');
+
+  const total = reasons.reduce((sum, reason) => sum + reason.contribution, 0);
+  const risk_score = round(Math.min(1, total), 4);
+  return { risk_score, risk_level: riskLevel(risk_score), reasons };
+}
+
+/** Adds a scored transaction to the history, so the next one in the same batch sees it. */
+export function addToHistory(history: ScoringHistory, input: ScoringInput): void {
+  const usual = history.amounts[input.currency] ?? { count: 0, mean: 0 };
+  history.amounts[input.currency] = { count: usual.count + 1, mean: (usual.mean * usual.count + input.amount) / (usual.count + 1) };
+  history.count++;
+  history.times.push(input.txn_time);
+  if (input.country) history.countries.add(input.country);
+  if (input.device_id) history.devices.add(input.device_id);
+  history.merchants.add(input.merchant);
+}
+
+/** The tenant's ml_config as scoring uses it; anything malformed falls back to the seed's defaults. */
+export interface ScoringConfig {
+  risk_threshold: number;
+  auto_block: boolean;
+  notification_email: string | null;
+  rules_version: number;
+}
+
+export function scoringConfigFrom(mlConfig: unknown): ScoringConfig {
+  const config = (mlConfig && typeof mlConfig === 'object' ? mlConfig : {}) as Record<string, unknown>;
+  const threshold = Number(config.risk_threshold);
+  return {
+    risk_threshold: Number.isFinite(threshold) && threshold >= 0 && threshold <= 1 ? threshold : 0.7,
+    auto_block: config.auto_block === true,
+    notification_email: typeof config.notification_email === 'string' && config.notification_email.includes('@') ? config.notification_email : null,
+    rules_version: RULES_VERSION,
+  };
+}
+
+export type TransactionStatus = 'APPROVED' | 'REVIEW' | 'BLOCKED';
+
+export interface Decision {
+  status: TransactionStatus;
+  /** Set when the score reaches the tenant's threshold: a fraud alert of this severity is raised. */
+  alertSeverity?: RiskLevel;
+}
+
+export function decide(score: Score, config: ScoringConfig): Decision {
+  if (score.risk_score < config.risk_threshold) return { status: 'APPROVED' };
+  return { status: config.auto_block ? 'BLOCKED' : 'REVIEW', alertSeverity: score.risk_level };
+}

@@ -1,0 +1,244 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AuditWriter } from '../audit/audit.writer.js';
+import { keysetAfter, keysetPage } from '../common/keyset.js';
+import type { Page } from '../common/pagination.js';
+import { FieldError, NotFoundProblem, ProblemException } from '../common/problem.js';
+import { TenantConnection } from '../database/tenant-connection.js';
+import { MailService } from '../mail/mail.service.js';
+import { AccountRepository } from './account.repository.js';
+import {
+  addToHistory,
+  decide,
+  emptyHistory,
+  scoreTransaction,
+  ScoringConfig,
+  scoringConfigFrom,
+  ScoringInput,
+} from './scoring.js';
+import type { CreateTransactionDto, IngestResult, TransactionListQuery, TransactionView } from './transaction.dto.js';
+import { canonicalAmount } from './transaction-validators.js';
+import { TransactionQuotaRepository } from './transaction-quota.repository.js';
+import { NewAlert, NewTransaction, TransactionRepository } from './transaction.repository.js';
+
+function startOfNextMonthUtc(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+}
+
+function quotaExceeded(limit: number, used: number, requested: number): ProblemException {
+  const now = new Date();
+  const retryAfter = Math.max(1, Math.ceil((startOfNextMonthUtc(now).getTime() - now.getTime()) / 1000));
+  return new ProblemException(
+    429,
+    'quota-exceeded',
+    'Monthly transaction quota exceeded',
+    `The plan allows ${limit} transactions per month; ${used} are used and this request adds ${requested}`,
+    { limit, used, requested },
+    { 'retry-after': String(retryAfter) },
+  );
+}
+
+/**
+ * Ingest: one code path for a single transaction and a batch (a single one is a batch of one), so
+ * the batch is the same work done in sets — a fixed number of round trips whatever its size.
+ */
+@Injectable()
+export class TransactionService {
+
+  constructor(
+    private readonly transactions: TransactionRepository,
+    private readonly accounts: AccountRepository,
+    private readonly quota: TransactionQuotaRepository,
+    private readonly audit: AuditWriter,
+    private readonly mail: MailService,
+    private readonly db: TenantConnection,
+  ) {}
+
+  async create(dto: CreateTransactionDto): Promise<IngestResult> {
+    const [result] = await this.ingest([dto], false);
+    return result;
+  }
+
+  async createBatch(items: CreateTransactionDto[]): Promise<{ data: IngestResult[]; count: number; alerts: number; blocked: number }> {
+    const data = await this.ingest(items, true);
+    return {
+      data,
+      count: data.length,
+      alerts: data.filter((item) => item.alert_id).length,
+      blocked: data.filter((item) => item.status === 'BLOCKED').length,
+    };
+  }
+
+  private async ingest(items: CreateTransactionDto[], batch: boolean): Promise<IngestResult[]> {
+    const field = (index: number, name: string) => (batch ? `transactions.${index}.${name}` : name);
+    const state = await this.quota.state();
+    if (!state) throw new NotFoundProblem('Tenant');
+    // Cheap early refusal; the exact, concurrency-safe check is reserve() at the end.
+    if (state.max_transactions_per_month !== null && state.used + items.length > state.max_transactions_per_month) {
+      throw quotaExceeded(state.max_transactions_per_month, state.used, items.length);
+    }
+
+    const accountIds = await this.resolveAccounts(items, field);
+    await this.assertExternalIdsFree(items, field);
+
+    const config = scoringConfigFrom(state.ml_config);
+    const histories = await this.transactions.histories([...new Set(accountIds)]);
+    const now = new Date().toISOString();
+    const rows: NewTransaction[] = [];
+    const alerts: NewAlert[] = [];
+    const results: IngestResult[] = [];
+    items.forEach((item, index) => {
+      const accountId = accountIds[index];
+      let history = histories.get(accountId);
+      if (!history) histories.set(accountId, (history = emptyHistory()));
+      const amount = canonicalAmount(item.amount);
+      const txnTime = item.txn_time ? new Date(item.txn_time).toISOString() : now;
+      const input: ScoringInput = {
+        amount: Number(amount),
+        currency: item.currency,
+        merchant: item.merchant,
+        merchant_category: item.merchant_category,
+        country: item.country,
+        device_id: item.device_id,
+        txn_time: Date.parse(txnTime),
+      };
+      const score = scoreTransaction(input, history);
+      addToHistory(history, input);
+      const decision = decide(score, config);
+      const id = randomUUID();
+      rows.push({
+        id,
+        account_id: accountId,
+        external_id: item.external_id ?? null,
+        amount,
+        currency: item.currency,
+        merchant: item.merchant,
+        merchant_category: item.merchant_category ?? null,
+        country: item.country ?? null,
+        ip_address: item.ip_address ?? null,
+        device_id: item.device_id ?? null,
+        txn_time: txnTime,
+        status: decision.status,
+        risk_score: score.risk_score,
+        risk_level: score.risk_level,
+        reasons: score.reasons,
+        metadata: item.metadata ?? null,
+      });
+      const result: IngestResult = { transaction_id: id, status: decision.status, risk_score: score.risk_score, risk_level: score.risk_level, reasons: score.reasons };
+      if (decision.alertSeverity) {
+        const alert = { id: randomUUID(), transaction_id: id, severity: decision.alertSeverity, risk_score: score.risk_score, reasons: score.reasons };
+        alerts.push(alert);
+        result.alert_id = alert.id;
+      }
+      results.push(result);
+    });
+
+    try {
+      await this.transactions.insertMany(rows, config);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505' && /external_id/.test((error as { constraint?: string }).constraint ?? '')) {
+        throw new ProblemException(409, 'duplicate-external-id', 'Duplicate external_id', 'A transaction with this external_id already exists');
+      }
+      throw error;
+    }
+    await this.transactions.insertAlerts(alerts);
+    await this.audit.record(
+      batch
+        ? {
+            action: 'transaction.batch_create',
+            resourceType: 'transaction',
+            newValue: { count: rows.length, alerts: alerts.length, blocked: rows.filter((row) => row.status === 'BLOCKED').length, first_id: rows[0].id },
+          }
+        : {
+            action: 'transaction.create',
+            resourceType: 'transaction',
+            resourceId: rows[0].id,
+            newValue: { amount: rows[0].amount, currency: rows[0].currency, status: rows[0].status, risk_score: rows[0].risk_score, alert_id: results[0].alert_id },
+          },
+    );
+    // Last write of the transaction: the counter row stays locked only until the commit right after.
+    if (!(await this.quota.reserve(items.length))) {
+      const fresh = await this.quota.transactionsThisMonth();
+      throw quotaExceeded(state.max_transactions_per_month ?? 0, fresh, items.length);
+    }
+    if (alerts.length > 0 && config.notification_email) this.notifyAfterCommit(config, results.filter((result) => result.alert_id));
+    return results;
+  }
+
+  /** account_id or account_ref of each item → the account's id (refs created on first use). */
+  private async resolveAccounts(items: CreateTransactionDto[], field: (index: number, name: string) => string): Promise<string[]> {
+    const givenIds = [...new Set(items.filter((item) => item.account_id).map((item) => item.account_id!.toLowerCase()))];
+    const existing = givenIds.length ? await this.accounts.existingIds(givenIds) : new Set<string>();
+    const unknown: FieldError[] = [];
+    items.forEach((item, index) => {
+      if (item.account_id && !existing.has(item.account_id.toLowerCase())) unknown.push({ field: field(index, 'account_id'), message: 'account not found' });
+    });
+    if (unknown.length) {
+      throw new ProblemException(404, 'not-found', 'Not Found', unknown.length === 1 ? 'Account not found' : `${unknown.length} accounts not found`, { errors: unknown });
+    }
+    const refs = items.filter((item) => item.account_ref).map((item) => item.account_ref!);
+    const byRef = refs.length ? await this.accounts.resolveRefs(refs) : new Map<string, string>();
+    return items.map((item) => (item.account_id ? item.account_id.toLowerCase() : byRef.get(item.account_ref!)!));
+  }
+
+  private async assertExternalIdsFree(items: CreateTransactionDto[], field: (index: number, name: string) => string): Promise<void> {
+    const seen = new Map<string, number>();
+    const conflicts: FieldError[] = [];
+    items.forEach((item, index) => {
+      if (!item.external_id) return;
+      const first = seen.get(item.external_id);
+      if (first !== undefined) conflicts.push({ field: field(index, 'external_id'), message: `repeats transactions.${first}.external_id` });
+      else seen.set(item.external_id, index);
+    });
+    // A single transaction needs no look-up: the unique constraint answers (409) on insert.
+    const taken = items.length > 1 ? await this.transactions.existingExternalIds([...seen.keys()]) : new Set<string>();
+    items.forEach((item, index) => {
+      if (item.external_id && taken.has(item.external_id) && seen.get(item.external_id) === index) {
+        conflicts.push({ field: field(index, 'external_id'), message: 'a transaction with this external_id already exists' });
+      }
+    });
+    if (conflicts.length) {
+      throw new ProblemException(409, 'duplicate-external-id', 'Duplicate external_id', 'A transaction with this external_id already exists', {
+        errors: conflicts,
+      });
+    }
+  }
+
+  private notifyAfterCommit(config: ScoringConfig, alerted: IngestResult[]): void {
+    const to = config.notification_email!;
+    const lines = alerted.slice(0, 50).map(
+      (result) =>
+        `- transaction ${result.transaction_id}: risk ${result.risk_score} (${result.risk_level}), ${result.status}, alert ${result.alert_id}\n` +
+        result.reasons.map((reason) => `    ${reason.rule} +${reason.contribution}: ${reason.detail}`).join('\n'),
+    );
+    const more = alerted.length > 50 ? `\n… and ${alerted.length - 50} more.` : '';
+    this.db.tx.afterCommit(() =>
+      this.mail.send({
+        to,
+        subject: `FraudGuard: ${alerted.length} fraud alert${alerted.length === 1 ? '' : 's'} raised`,
+        text: `Transactions reached your risk threshold (${config.risk_threshold}):\n\n${lines.join('\n')}${more}\n`,
+      }),
+    );
+  }
+
+  async get(id: string): Promise<TransactionView> {
+    const transaction = await this.transactions.findById(id);
+    if (!transaction) throw new NotFoundProblem('Transaction');
+    return transaction;
+  }
+
+  async list(query: TransactionListQuery): Promise<Page<TransactionView>> {
+    const limit = query.limit ?? 50;
+    const rows = await this.transactions.list({
+      account_id: query.account_id,
+      from: query.from,
+      to: query.to,
+      status: query.status,
+      risk_level: query.risk_level,
+      min_amount: query.min_amount,
+      after: keysetAfter(query.starting_after),
+      limit,
+    });
+    return keysetPage(rows, limit);
+  }
+}

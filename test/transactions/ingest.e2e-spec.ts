@@ -1,0 +1,257 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { seedDomainRows, seedTenant, SeededTenant } from '../support/fixtures.js';
+import { startTestApp, TestApp } from '../support/test-app.js';
+import { withClient } from '../support/test-database.js';
+
+describe('transaction ingest, scoring and reads', () => {
+  let t: TestApp;
+  let a: SeededTenant;
+  let b: SeededTenant;
+  let bRows: { accountId: string; transactionId: string; alertId: string };
+  const outbox = mkdtempSync(path.join(os.tmpdir(), 'fg-outbox-'));
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { MAIL_OUTBOX_DIR: outbox } });
+    a = await seedTenant(t.db.ownerUrl);
+    b = await seedTenant(t.db.ownerUrl);
+    bRows = await seedDomainRows(t.db.ownerUrl, b.tenantId);
+  });
+  afterAll(() => t.close());
+
+  const post = (tenant: SeededTenant, body: object) => request(t.http).post('/api/v1/transactions').set('X-API-Key', tenant.apiKey).send(body);
+  const setMlConfig = (tenant: SeededTenant, mlConfig: object) =>
+    withClient(t.db.ownerUrl, (client) => client.query(`UPDATE tenants SET ml_config = $2 WHERE tenant_id = $1`, [tenant.tenantId, JSON.stringify(mlConfig)]));
+
+  it("behaves like the seed's create_transaction / list_transactions: create by account_ref, then list it", async () => {
+    const created = await post(a, { account_ref: 'seed-acc', amount: '12.50', currency: 'EUR', merchant: 'Coffee Shop' }).expect(201);
+    expect(created.body).toEqual({ transaction_id: expect.any(String), status: 'APPROVED', risk_score: 0, risk_level: 'LOW', reasons: [] });
+    const list = await request(t.http).get('/api/v1/transactions').set('X-API-Key', a.apiKey).expect(200);
+    expect(list.body.data).toHaveLength(1);
+    expect(list.body.data[0]).toMatchObject({ id: created.body.transaction_id, amount: '12.5', currency: 'EUR', merchant: 'Coffee Shop', status: 'APPROVED' });
+    expect(list.body.data[0]).not.toHaveProperty('tenant_id');
+    expect(list.body.data[0]).not.toHaveProperty('cursor_time');
+    // The account was created on first use and is reused afterwards.
+    await post(a, { account_ref: 'seed-acc', amount: 3, currency: 'EUR', merchant: 'Coffee Shop' }).expect(201);
+    const accounts = await request(t.http).get('/api/v1/accounts?external_ref=seed-acc').set('X-API-Key', a.apiKey).expect(200);
+    expect(accounts.body.data).toHaveLength(1);
+    const byAccount = await request(t.http).get(`/api/v1/transactions?account_id=${accounts.body.data[0].id}`).set('X-API-Key', a.apiKey).expect(200);
+    expect(byAccount.body.data).toHaveLength(2);
+  });
+
+  it('creates the account for a new account_ref exactly once under concurrency', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => post(a, { account_ref: 'race-acc', amount: 10 + i, currency: 'EUR', merchant: 'Shop' })),
+    );
+    expect(results.map((res) => res.status)).toEqual(Array(8).fill(201));
+    await withClient(t.db.ownerUrl, async (client) => {
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM accounts WHERE tenant_id = $1 AND external_ref = 'race-acc'`, [a.tenantId]);
+      expect(rows[0].n).toBe(1);
+    });
+  });
+
+  it('accepts account_id of an own account; another tenant\'s or an unknown one is 404', async () => {
+    const account = await request(t.http).post('/api/v1/accounts').set('X-API-Key', a.apiKey).send({ external_ref: 'by-id' }).expect(201);
+    await post(a, { account_id: account.body.id, amount: '1', currency: 'USD', merchant: 'M' }).expect(201);
+    const foreign = await post(a, { account_id: bRows.accountId, amount: '1', currency: 'USD', merchant: 'M' }).expect(404);
+    expect(foreign.body.detail).toBe('Account not found');
+    await post(a, { account_id: '00000000-0000-4000-8000-000000000000', amount: '1', currency: 'USD', merchant: 'M' }).expect(404);
+  });
+
+  it('validates the body: one account reference, amount vs currency minor units, codes, MCC, IP, txn_time, metadata, tenant_id', async () => {
+    const base = { account_ref: 'val', amount: '10.00', currency: 'EUR', merchant: 'M' };
+    const cases: Array<[object, string]> = [
+      [{ ...base, account_ref: undefined }, 'account_id'],
+      [{ ...base, account_id: '7c1f7a4e-7f53-4e4c-9a57-1b1f0b6f6c1d' }, 'account_id'],
+      [{ ...base, account_ref: undefined, account_id: 'nope' }, 'account_id'],
+      [{ ...base, amount: '0' }, 'amount'],
+      [{ ...base, amount: -5 }, 'amount'],
+      [{ ...base, amount: '10.001' }, 'amount'],
+      [{ ...base, amount: '1e3' }, 'amount'],
+      [{ ...base, amount: 0.1 + 0.2 }, 'amount'],
+      [{ ...base, amount: '100.5', currency: 'JPY' }, 'amount'],
+      [{ ...base, amount: '1.2345', currency: 'KWD' }, 'amount'],
+      [{ ...base, amount: true }, 'amount'],
+      [{ ...base, currency: 'EURO' }, 'currency'],
+      [{ ...base, currency: 'XYZ' }, 'currency'],
+      [{ ...base, merchant: '' }, 'merchant'],
+      [{ ...base, merchant_category: '59' }, 'merchant_category'],
+      [{ ...base, country: 'ZZ' }, 'country'],
+      [{ ...base, ip_address: '999.1.1.1' }, 'ip_address'],
+      [{ ...base, txn_time: 'yesterday' }, 'txn_time'],
+      [{ ...base, txn_time: new Date(Date.now() + 3600_000).toISOString() }, 'txn_time'],
+      [{ ...base, txn_time: '1970-01-01T00:00:00Z' }, 'txn_time'],
+      [{ ...base, metadata: [1, 2] }, 'metadata'],
+      [{ ...base, metadata: { blob: 'x'.repeat(5000) } }, 'metadata'],
+      [{ ...base, metadata: { a: { b: { c: { d: { e: 1 } } } } } }, 'metadata'],
+      [{ ...base, tenant_id: b.tenantId }, 'tenant_id'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await post(a, body);
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      expect(res.body.errors.map((e: any) => e.field)).toContain(field);
+    }
+    await post(a, { ...base, amount: '100', currency: 'JPY' }).expect(201);
+    await post(a, { ...base, amount: '1.234', currency: 'KWD' }).expect(201);
+    await post(a, { ...base, amount: '10.50' }).expect(201);
+    await post(a, { ...base, amount: 10.5, ip_address: '2001:db8::1', merchant_category: '5411', country: 'FR', metadata: { order: 'A-1', tags: ['x'] } }).expect(201);
+    await withClient(t.db.ownerUrl, async (client) => {
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM transactions WHERE tenant_id = $1 AND account_id IN (SELECT id FROM accounts WHERE external_ref = 'val')`, [a.tenantId]);
+      expect(rows[0].n).toBe(4);
+    });
+  });
+
+  it('answers hostile values with 4xx, never 500', async () => {
+    const base = { account_ref: 'hostile', amount: '1', currency: 'EUR', merchant: 'M' };
+    for (const body of [
+      { ...base, merchant: 'nul\u0000byte' },
+      { ...base, device_id: 'nul\u0000' },
+      { ...base, metadata: { note: 'nul\u0000byte' } },
+      { ...base, metadata: { 'k\u0000': 1 } },
+      { ...base, external_id: 'x'.repeat(129) },
+      { ...base, txn_time: '0000-01-01T00:00:00Z' },
+    ]) {
+      const res = await post(a, body);
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+    }
+    for (const query of ['from=0000-01-01', 'to=275760-09-13T00:00:00Z', 'from=2024-02-30', 'account_id=zzz', 'limit=0', 'min_amount=1e5', 'starting_after=x']) {
+      const res = await request(t.http).get(`/api/v1/transactions?${query}`).set('X-API-Key', a.apiKey);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+    }
+    for (const query of ['from=0000-01-01', 'handled=1', 'severity=low']) {
+      const res = await request(t.http).get(`/api/v1/alerts?${query}`).set('X-API-Key', a.apiKey);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+    }
+  });
+
+  it('refuses a duplicate external_id with 409 and nothing written', async () => {
+    await post(a, { account_ref: 'ext', amount: 5, currency: 'EUR', merchant: 'M', external_id: 'order-1' }).expect(201);
+    const dup = await post(a, { account_ref: 'ext', amount: 5, currency: 'EUR', merchant: 'M', external_id: 'order-1' }).expect(409);
+    expect(dup.body.type).toMatch(/\/duplicate-external-id$/);
+    await post(b, { account_ref: 'ext', amount: 5, currency: 'EUR', merchant: 'M', external_id: 'order-1' }).expect(201);
+  });
+
+  it('scores over the account history and names each rule that fired', async () => {
+    const day = 86_400_000;
+    const start = Date.now() - 10 * day;
+    for (let i = 0; i < 5; i++) {
+      await post(a, { account_ref: 'hist', amount: 40 + i, currency: 'EUR', merchant: 'Bakery', country: 'DE', device_id: 'phone', txn_time: new Date(start + i * day).toISOString() }).expect(201);
+    }
+    const odd = await post(a, { account_ref: 'hist', amount: '2000', currency: 'EUR', merchant: 'Casino', merchant_category: '7995', country: 'BR', device_id: 'laptop' }).expect(201);
+    expect(odd.body.reasons.map((r: any) => r.rule)).toEqual(['AMOUNT_FAR_ABOVE_USUAL', 'NEW_COUNTRY', 'NEW_DEVICE', 'NEW_MERCHANT', 'HIGH_RISK_MCC', 'ROUND_AMOUNT']);
+    expect(odd.body).toMatchObject({ risk_score: 1, risk_level: 'CRITICAL', status: 'REVIEW', alert_id: expect.any(String) });
+    expect(odd.body.reasons[0]).toMatchObject({ contribution: 0.45, detail: expect.stringContaining('usual 42 EUR') });
+    const ordinary = await post(a, { account_ref: 'hist', amount: 41, currency: 'EUR', merchant: 'Bakery', country: 'DE', device_id: 'phone' }).expect(201);
+    expect(ordinary.body).toMatchObject({ risk_score: 0, status: 'APPROVED', reasons: [] });
+    expect(ordinary.body).not.toHaveProperty('alert_id');
+
+    const stored = await request(t.http).get(`/api/v1/transactions/${odd.body.transaction_id}`).set('X-API-Key', a.apiKey).expect(200);
+    expect(stored.body).toMatchObject({ risk_score: 1, risk_level: 'CRITICAL', status: 'REVIEW', alert_id: odd.body.alert_id, reasons: odd.body.reasons });
+    expect(stored.body.scoring_config).toMatchObject({ risk_threshold: 0.7, auto_block: false });
+  });
+
+  it('fires the velocity rule on a burst', async () => {
+    let last: any;
+    for (let i = 0; i < 5; i++) last = await post(a, { account_ref: 'burst', amount: 20, currency: 'EUR', merchant: 'Vending' }).expect(201);
+    expect(last.body.reasons.map((r: any) => r.rule)).toEqual(['VELOCITY_BURST']);
+  });
+
+  it('applies ml_config: threshold raises an alert, auto_block blocks, notification_email gets a mail after commit; old transactions keep their config', async () => {
+    const c = await seedTenant(t.db.ownerUrl);
+    await setMlConfig(c, { risk_threshold: 0.25, auto_block: false, notification_email: null });
+    const review = await post(c, { account_ref: 'x', amount: 300, currency: 'EUR', merchant: 'M', merchant_category: '4829' }).expect(201);
+    expect(review.body).toMatchObject({ risk_score: 0.3, status: 'REVIEW', alert_id: expect.any(String) });
+    const low = await post(c, { account_ref: 'x', amount: 12.5, currency: 'EUR', merchant: 'M' }).expect(201);
+    expect(low.body).toMatchObject({ status: 'APPROVED' });
+    expect(low.body.alert_id).toBeUndefined();
+
+    await setMlConfig(c, { risk_threshold: 0.25, auto_block: true, notification_email: 'fraud-team@c.example' });
+    const blocked = await post(c, { account_ref: 'x', amount: 400, currency: 'EUR', merchant: 'M', merchant_category: '4829' }).expect(201);
+    expect(blocked.body).toMatchObject({ status: 'BLOCKED', alert_id: expect.any(String) });
+
+    const oldRow = await request(t.http).get(`/api/v1/transactions/${review.body.transaction_id}`).set('X-API-Key', c.apiKey).expect(200);
+    expect(oldRow.body).toMatchObject({ status: 'REVIEW', scoring_config: { risk_threshold: 0.25, auto_block: false, notification_email: null } });
+    const newRow = await request(t.http).get(`/api/v1/transactions/${blocked.body.transaction_id}`).set('X-API-Key', c.apiKey).expect(200);
+    expect(newRow.body.scoring_config).toMatchObject({ auto_block: true, notification_email: 'fraud-team@c.example' });
+
+    const alert = await request(t.http).get(`/api/v1/alerts/${blocked.body.alert_id}`).set('X-API-Key', c.apiKey).expect(200);
+    expect(alert.body).toMatchObject({ severity: 'MEDIUM', risk_score: 0.3, handled: false, transaction: { id: blocked.body.transaction_id, status: 'BLOCKED' } });
+
+    let mail = '';
+    for (let i = 0; i < 50 && !mail; i++) {
+      const files = readdirSync(outbox).map((file) => readFileSync(path.join(outbox, file), 'utf8')).filter((text) => text.includes('fraud-team@c.example'));
+      mail = files[0] ?? '';
+      if (!mail) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(mail).toContain(blocked.body.transaction_id);
+    expect(mail).toMatch(/Subject: FraudGuard: 1 fraud alert raised/);
+  });
+
+  it('lists with filters and answers GET :id; another tenant\'s transaction is 404, a malformed id 400', async () => {
+    const c = await seedTenant(t.db.ownerUrl);
+    const t0 = Date.parse('2026-01-10T10:00:00Z');
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await post(c, { account_ref: i < 2 ? 'f1' : 'f2', amount: 10 * (i + 1), currency: 'EUR', merchant: 'M', txn_time: new Date(t0 + i * 3600_000).toISOString() }).expect(201);
+      ids.push(res.body.transaction_id);
+    }
+    const get = (query: string) => request(t.http).get(`/api/v1/transactions?${query}`).set('X-API-Key', c.apiKey).expect(200).then((res) => res.body.data.map((x: any) => x.id));
+    expect(await get('')).toEqual([...ids].reverse());
+    expect(await get('min_amount=25')).toEqual([ids[3], ids[2]]);
+    expect(await get(`from=${new Date(t0 + 3600_000).toISOString()}&to=${new Date(t0 + 3 * 3600_000).toISOString()}`)).toEqual([ids[2], ids[1]]);
+    expect(await get('status=BLOCKED')).toEqual([]);
+    expect(await get('risk_level=LOW')).toHaveLength(4);
+    await request(t.http).get('/api/v1/transactions?status=NOPE').set('X-API-Key', c.apiKey).expect(400);
+    await request(t.http).get('/api/v1/transactions?min_amount=abc').set('X-API-Key', c.apiKey).expect(400);
+
+    await request(t.http).get(`/api/v1/transactions/${bRows.transactionId}`).set('X-API-Key', c.apiKey).expect(404);
+    await request(t.http).get(`/api/v1/transactions?account_id=${bRows.accountId}`).set('X-API-Key', c.apiKey).expect(200, { data: [], has_more: false, next_cursor: null });
+    await request(t.http).get('/api/v1/transactions/123').set('X-API-Key', c.apiKey).expect(400);
+  });
+
+  it('never skips or repeats a row when paginating while transactions are inserted', async () => {
+    const c = await seedTenant(t.db.ownerUrl);
+    await withClient(t.db.ownerUrl, async (client) => {
+      const { rows } = await client.query(`INSERT INTO accounts (tenant_id, external_ref) VALUES ($1, 'p') RETURNING id`, [c.tenantId]);
+      // 120 rows, many sharing a txn_time, so the id tie-breaker matters.
+      await client.query(
+        `INSERT INTO transactions (tenant_id, account_id, amount, currency, merchant, txn_time)
+         SELECT $1, $2, g, 'EUR', 'M', now() - interval '1 day' - (g / 3) * interval '1 second' FROM generate_series(1, 120) g`,
+        [c.tenantId, rows[0].id],
+      );
+    });
+    const before = new Set<string>();
+    await withClient(t.db.ownerUrl, async (client) => {
+      const { rows } = await client.query(`SELECT id FROM transactions WHERE tenant_id = $1`, [c.tenantId]);
+      rows.forEach((row) => before.add(row.id));
+    });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let inserted = 0;
+    do {
+      const [page]: [request.Response, ...unknown[]] = await Promise.all([
+        request(t.http).get(`/api/v1/transactions?limit=7${cursor ? `&starting_after=${cursor}` : ''}`).set('X-API-Key', c.apiKey).expect(200),
+        post(c, { account_ref: 'p', amount: 1, currency: 'EUR', merchant: 'M' }).expect(201).then(() => inserted++),
+        post(c, { account_ref: 'p', amount: 2, currency: 'EUR', merchant: 'M', txn_time: new Date(Date.now() - 2 * 86_400_000).toISOString() }).expect(201).then(() => inserted++),
+      ]);
+      seen.push(...page.body.data.map((x: any) => x.id));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const id of before) expect(seen).toContain(id);
+    expect(inserted).toBeGreaterThan(10);
+  });
+
+  it('requires read:transactions / write:transactions for API keys', async () => {
+    const reader = await seedTenant(t.db.ownerUrl, { scopes: ['read:transactions'] });
+    const writer = await seedTenant(t.db.ownerUrl, { scopes: ['write:transactions'] });
+    await post(reader, { account_ref: 'x', amount: 1, currency: 'EUR', merchant: 'M' }).expect(403);
+    await request(t.http).get('/api/v1/transactions').set('X-API-Key', reader.apiKey).expect(200);
+    await post(writer, { account_ref: 'x', amount: 1, currency: 'EUR', merchant: 'M' }).expect(201);
+    const denied = await request(t.http).get('/api/v1/transactions').set('X-API-Key', writer.apiKey).expect(403);
+    expect(denied.body.missing_scopes).toEqual(['read:transactions']);
+    await request(t.http).post('/api/v1/transactions/batch').set('X-API-Key', reader.apiKey).send({ transactions: [] }).expect(403);
+  });
+});
