@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,9 +28,10 @@ describe('PostgreSQL restart under load', () => {
   let t: TestApp;
   let tenant: SeededTenant;
   let ownerUrl: string;
+  let parent: string;
 
   beforeAll(async () => {
-    const parent = mkdtempSync(path.join(os.tmpdir(), 'fraudguard-restart-'));
+    parent = mkdtempSync(path.join(os.tmpdir(), 'fraudguard-restart-'));
     chmodSync(parent, 0o755);
     const port = await freePort();
     cluster = new EmbeddedPostgres({
@@ -38,7 +39,7 @@ describe('PostgreSQL restart under load', () => {
       port,
       user: 'postgres',
       password: 'postgres',
-      persistent: false,
+      persistent: true, // stop() must keep the data: the cluster is started again mid-test
       createPostgresUser: true,
       onLog: () => undefined,
       onError: () => undefined,
@@ -53,7 +54,7 @@ describe('PostgreSQL restart under load', () => {
     const appUrl = `postgres://fraudguard_app:${APP_DB_PASSWORD}@127.0.0.1:${port}/postgres`;
     t = await startTestApp({
       db: { name: 'postgres', ownerUrl, appUrl, drop: async () => undefined },
-      env: { DB_POOL_SIZE: '4', DB_ACQUIRE_TIMEOUT_MS: '1000' },
+      env: { DB_POOL_SIZE: '4', DB_ACQUIRE_TIMEOUT_MS: '1000', RATE_LIMIT_ENABLED: 'false' },
     });
     tenant = await seedTenant(ownerUrl);
   }, 60_000);
@@ -61,6 +62,7 @@ describe('PostgreSQL restart under load', () => {
   afterAll(async () => {
     await t?.close();
     await cluster?.stop();
+    if (parent) rmSync(parent, { recursive: true, force: true });
   });
 
   it('fails fast with 503 while PostgreSQL is down, recovers, and keeps exactly the acknowledged writes', async () => {
