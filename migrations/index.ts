@@ -3,6 +3,7 @@ import { TenantTables1700000000001 } from './1700000000001-tenant-tables.js';
 import { TenantIdEverywhere1700000000002 } from './1700000000002-tenant-id-everywhere.js';
 import { RowLevelSecurity1700000000003 } from './1700000000003-row-level-security.js';
 import { AuthNotifications1700000000004 } from './1700000000004-auth-notifications.js';
+import { AccountsAndLogin1700000000010 } from './1700000000010-accounts-and-login.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   TenantIdEverywhere1700000000002,
   RowLevelSecurity1700000000003,
   AuthNotifications1700000000004,
+  AccountsAndLogin1700000000010,
 ];

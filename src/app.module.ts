@@ -2,6 +2,7 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ApiKeyModule } from './api-keys/api-key.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { AccessGuard } from './common/access.guard.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { TenantAuthGuard } from './common/tenant-auth.guard.js';
@@ -12,13 +13,17 @@ import { TenantContextInterceptor } from './database/tenant-context.interceptor.
 import { HealthModule } from './health/health.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { TenantModule } from './tenants/tenant.module.js';
+import { UserModule } from './users/user.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, appDatabaseUrl: string, extraModules: Type[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(config, appDatabaseUrl), AuditModule, MailModule, ApiKeyModule, HealthModule, TenantModule, ...extraModules],
+      imports: [
+        DatabaseModule.forRoot(config, appDatabaseUrl), AuditModule, MailModule, ApiKeyModule, AuthModule, HealthModule, TenantModule, UserModule,
+        ...extraModules,
+      ],
       providers: [
         // Guards run in this order: identify the caller, then check role / scopes.
         { provide: APP_GUARD, useClass: TenantAuthGuard },

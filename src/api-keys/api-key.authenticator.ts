@@ -6,6 +6,7 @@ import { assertTenantUsable } from '../common/tenant-status.js';
 import { AuthChangeListener } from '../database/auth-change-listener.js';
 import { APP_CONFIG } from '../database/database.tokens.js';
 import { ApiKeyLookupRepository, ApiKeyRecord } from './api-key-lookup.repository.js';
+import { ApiKeyUsageRecorder } from './api-key-usage.recorder.js';
 import { hashApiKey, isWellFormedApiKey } from './api-key.token.js';
 
 interface CacheEntry {
@@ -31,6 +32,7 @@ export class ApiKeyAuthenticator implements OnModuleInit {
   constructor(
     private readonly lookup: ApiKeyLookupRepository,
     private readonly listener: AuthChangeListener,
+    private readonly usage: ApiKeyUsageRecorder,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -73,6 +75,7 @@ export class ApiKeyAuthenticator implements OnModuleInit {
     if (!record.is_active) throw invalidApiKey('The API key has been revoked');
     if (record.expires_at && new Date(record.expires_at).getTime() <= Date.now()) throw invalidApiKey('The API key has expired');
     assertTenantUsable(record.tenant_status, record.trial_ends_at);
+    this.usage.record(record.tenant_id, record.key_id);
     return {
       tenantId: record.tenant_id,
       via: 'api_key',

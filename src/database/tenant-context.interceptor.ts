@@ -42,7 +42,8 @@ export class TenantContextInterceptor implements NestInterceptor {
       result = await lastValueFrom(next.handle(), { defaultValue: undefined });
       await tx.commit();
     } catch (error) {
-      await tx.rollback();
+      if (tx.commitsDespiteError) await tx.commit().catch(() => tx.rollback());
+      else await tx.rollback();
       throw error;
     } finally {
       request.tenantTx = undefined;

@@ -23,6 +23,7 @@ export function assertTenantId(tenantId: string): string {
  */
 export class TenantTransaction {
   private done = false;
+  private keepWritesOnError = false;
   private readonly afterCommitTasks: Array<() => Promise<void> | void> = [];
   private constructor(
     private readonly runner: Runner,
@@ -80,6 +81,19 @@ export class TenantTransaction {
    */
   afterCommit(task: () => Promise<void> | void): void {
     this.afterCommitTasks.push(task);
+  }
+
+  /**
+   * The request will answer with an error, yet what it wrote so far must stay: a failed login's
+   * counter, a reused refresh token's revoked family. The interceptor then COMMITs instead of
+   * rolling back. Call it just before throwing, after the writes that must survive, and only then.
+   */
+  commitDespiteError(): void {
+    this.keepWritesOnError = true;
+  }
+
+  get commitsDespiteError(): boolean {
+    return this.keepWritesOnError;
   }
 
   async commit(): Promise<void> {
