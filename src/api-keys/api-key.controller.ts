@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { Authenticated } from '../common/authenticated.decorator.js';
-import { ParseIdPipe } from '../common/id.pipe.js';
+import { IdParam } from '../common/id-param.js';
 import { PageQuery } from '../common/pagination.js';
 import { CreateApiKeyDto, RollApiKeyDto } from './api-key.dto.js';
 import { ApiKeyService } from './api-key.service.js';
@@ -23,13 +23,13 @@ export class ApiKeyController {
 
   @Delete(':id')
   @HttpCode(204)
-  revoke(@Param('id', ParseIdPipe) id: number) {
+  revoke(@IdParam() id: number) {
     return this.keys.revoke(id);
   }
 
   @Post(':id/roll')
   @HttpCode(201)
-  roll(@Param('id', ParseIdPipe) id: number, @Body() dto: RollApiKeyDto) {
+  roll(@IdParam() id: number, @Body() dto: RollApiKeyDto) {
     return this.keys.roll(id, dto);
   }
 }

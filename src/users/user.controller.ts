@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { Authenticated } from '../common/authenticated.decorator.js';
-import { ParseIdPipe } from '../common/id.pipe.js';
+import { IdParam } from '../common/id-param.js';
 import { PageQuery } from '../common/pagination.js';
 import { ChangePasswordDto, CreateUserDto, UpdateUserDto } from './user.dto.js';
 import { UserService } from './user.service.js';
@@ -36,20 +36,20 @@ export class UserController {
 
   @Get(':id')
   @Authenticated({ role: 'MANAGER' })
-  get(@Param('id', ParseIdPipe) id: number) {
+  get(@IdParam() id: number) {
     return this.users.get(id);
   }
 
   @Patch(':id')
   @Authenticated({ role: 'ADMIN' })
-  update(@Param('id', ParseIdPipe) id: number, @Body() dto: UpdateUserDto) {
+  update(@IdParam() id: number, @Body() dto: UpdateUserDto) {
     return this.users.update(id, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @Authenticated({ role: 'ADMIN' })
-  deactivate(@Param('id', ParseIdPipe) id: number) {
+  deactivate(@IdParam() id: number) {
     return this.users.deactivate(id);
   }
 }
