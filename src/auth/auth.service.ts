@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditWriter } from '../audit/audit.writer.js';
 import type { Role } from '../common/auth-context.js';
 import { ProblemException } from '../common/problem.js';
@@ -74,9 +73,10 @@ export class AuthService {
     return given ?? fromHost;
   }
 
-  private async slowDown(consecutiveFailures: number): Promise<void> {
+  /** Delays the failed answer; the wait happens after the request's connection is back in the pool. */
+  private slowDown(consecutiveFailures: number): void {
     const steps = consecutiveFailures - this.config.loginSlowdownAfter + 1;
-    if (steps > 0 && this.config.loginSlowdownMs > 0) await sleep(Math.min(steps * this.config.loginSlowdownMs, 10_000));
+    if (steps > 0 && this.config.loginSlowdownMs > 0) this.db.tx.delayErrorAnswer(Math.min(steps * this.config.loginSlowdownMs, 10_000));
   }
 
   async login(dto: LoginDto) {
@@ -88,7 +88,7 @@ export class AuthService {
       await this.hasher.verify(undefined, dto.password);
       const locked = this.unknownEmails.lockedUntil(dto.email);
       if (locked) throw lockedOut(locked);
-      await this.slowDown(this.unknownEmails.fail(dto.email));
+      this.slowDown(this.unknownEmails.fail(dto.email));
       throw invalidCredentials();
     }
 
@@ -120,7 +120,7 @@ export class AuthService {
       worst = Math.max(worst, state.failed_login_count);
     }
     this.db.tx.commitDespiteError();
-    await this.slowDown(worst);
+    this.slowDown(worst);
     throw invalidCredentials();
   }
 

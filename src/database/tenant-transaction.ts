@@ -24,6 +24,7 @@ export function assertTenantId(tenantId: string): string {
 export class TenantTransaction {
   private done = false;
   private keepWritesOnError = false;
+  private delayMs = 0;
   private readonly afterCommitTasks: Array<() => Promise<void> | void> = [];
   private constructor(
     private readonly runner: Runner,
@@ -94,6 +95,18 @@ export class TenantTransaction {
 
   get commitsDespiteError(): boolean {
     return this.keepWritesOnError;
+  }
+
+  /**
+   * Slow down this request's error answer (brute-force throttling) without holding a connection:
+   * the interceptor waits after releasing it, before the error goes out.
+   */
+  delayErrorAnswer(ms: number): void {
+    this.delayMs = Math.max(this.delayMs, ms);
+  }
+
+  get answerDelayMs(): number {
+    return this.delayMs;
   }
 
   async commit(): Promise<void> {

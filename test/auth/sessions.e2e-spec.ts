@@ -169,3 +169,25 @@ describe('refresh tokens, logout, password reset, lockout', () => {
     await login(t.http, bystander.email);
   });
 });
+
+describe('login slow-down without holding a database connection', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { DB_POOL_SIZE: '1', LOGIN_SLOWDOWN_AFTER: '1', LOGIN_SLOWDOWN_MS: '1500', LOGIN_MAX_FAILURES: '10' } });
+  });
+  afterAll(() => t.close());
+
+  it('serves other requests on a one-connection pool while a failed login is being slowed down', async () => {
+    const tenant = await seedTenant(t.db.ownerUrl);
+    const user = await seedUser(t.db.ownerUrl, tenant.tenantId);
+    const start = Date.now();
+    const slowed = request(t.http).post('/api/v1/auth/login').send({ email: user.email, password: 'Wrong-Password-1' }).then((res) => ({ res, at: Date.now() - start }));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the login has failed and is now waiting
+    await request(t.http).get('/api/v1/tenants/me').set('X-API-Key', tenant.apiKey).expect(200);
+    const servedAt = Date.now() - start;
+    const { res, at } = await slowed;
+    expect(res.status).toBe(401);
+    expect(at).toBeGreaterThanOrEqual(1500);
+    expect(servedAt).toBeLessThan(1200);
+  });
+});
