@@ -41,6 +41,16 @@ export class ApiKeyAuthenticator implements OnModuleInit {
     await this.listener.start();
   }
 
+  /**
+   * Drops a key from this instance's cache at once. The NOTIFY reaches every instance, this one
+   * included, but asynchronously: a request right after a revocation on the same instance must not
+   * beat it. Called before and after the commit of the change (the latter closes the window in which
+   * a concurrent request could re-cache the old row).
+   */
+  forgetKey(keyId: number): void {
+    for (const [hash, entry] of this.cache) if (entry.record?.key_id === keyId) this.cache.delete(hash);
+  }
+
   private invalidate(payload: string): void {
     if (payload === '*') return this.cache.clear();
     if (payload.startsWith('key:')) {

@@ -5,8 +5,10 @@ import { AuditWriter } from '../audit/audit.writer.js';
 import { AuthContext, Role, SCOPES, Scope } from '../common/auth-context.js';
 import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem.js';
+import { TenantConnection } from '../database/tenant-connection.js';
 import { PLANS, type Plan } from '../tenants/plans.js';
 import type { CreateApiKeyDto, RollApiKeyDto } from './api-key.dto.js';
+import { ApiKeyAuthenticator } from './api-key.authenticator.js';
 import { ApiKeyRepository, ApiKeyRow } from './api-key.repository.js';
 import { generateApiKey } from './api-key.token.js';
 
@@ -33,6 +35,8 @@ export function grantableScopes(auth: AuthContext | undefined): readonly Scope[]
 export class ApiKeyService {
   constructor(
     private readonly keys: ApiKeyRepository,
+    private readonly authenticator: ApiKeyAuthenticator,
+    private readonly db: TenantConnection,
     private readonly audit: AuditWriter,
     @Inject(REQUEST) private readonly request: FastifyRequest,
   ) {}
@@ -45,6 +49,12 @@ export class ApiKeyService {
     if (excess.length) {
       throw new ProblemException(403, 'scope-escalation', 'Scopes beyond your own', `You cannot grant ${excess.join(', ')}`, { excess_scopes: excess });
     }
+  }
+
+  /** This instance forgets the key now and again after COMMIT; other instances through NOTIFY. */
+  private forgetEverywhere(keyId: number): void {
+    this.authenticator.forgetKey(keyId);
+    this.db.tx.afterCommit(() => this.authenticator.forgetKey(keyId));
   }
 
   async list(query: PageQuery): Promise<Page<ApiKeyRow>> {
@@ -82,6 +92,7 @@ export class ApiKeyService {
     if (!key) throw new NotFoundProblem('API key');
     if (!key.is_active) return;
     await this.keys.revoke(id);
+    this.forgetEverywhere(id);
     await this.audit.record({ action: 'api_key.revoked', resourceType: 'api_key', resourceId: id, oldValue: { is_active: true }, newValue: { is_active: false }, severity: 'WARNING' });
   }
 
@@ -99,6 +110,7 @@ export class ApiKeyService {
       rate_limit_per_minute: old.rate_limit_per_minute, expires_at: old.expires_at, created_by: this.request.auth?.userId ?? null,
     });
     const ended = await this.keys.endWithin(id, dto.grace_seconds ?? 0);
+    this.forgetEverywhere(id);
     await this.audit.record({ action: 'api_key.rolled', resourceType: 'api_key', resourceId: id,
       oldValue: { key_prefix: old.key_prefix, expires_at: old.expires_at },
       newValue: { replaced_by: row.id, key_prefix: row.key_prefix, old_key_expires_at: ended.expires_at }, severity: 'WARNING' });

@@ -35,6 +35,11 @@ export class JwtAuthenticator {
     );
   }
 
+  /** After changing a user's role or is_active: this instance must not answer from the old entry. */
+  forgetUser(tenantId: string, userId: number): void {
+    this.principals.forget(`${tenantId}:${userId}`);
+  }
+
   async authenticate(token: string): Promise<AuthContext> {
     const claims = this.tokens.verify(token);
     if (!claims) throw invalidToken('The access token is invalid or expired');

@@ -27,6 +27,11 @@ export class NotifiedCache<V> {
     });
   }
 
+  /** Drops an entry on this instance now (the NOTIFY does it everywhere, asynchronously). */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
   async get(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
     const now = Date.now();
     const usable = this.listener.live && this.ttlMs > 0;

@@ -3,7 +3,9 @@ import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { AuthRepository } from '../auth/auth.repository.js';
+import { JwtAuthenticator } from '../auth/jwt.authenticator.js';
 import { PasswordHasher } from '../auth/password.hasher.js';
+import { TenantConnection } from '../database/tenant-connection.js';
 import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException } from '../common/problem.js';
 import type { ChangePasswordDto, CreateUserDto, UpdateUserDto } from './user.dto.js';
@@ -29,6 +31,8 @@ export class UserService {
     private readonly users: UserRepository,
     private readonly sessions: AuthRepository,
     private readonly hasher: PasswordHasher,
+    private readonly principals: JwtAuthenticator,
+    private readonly db: TenantConnection,
     private readonly audit: AuditWriter,
     @Inject(REQUEST) private readonly request: FastifyRequest,
   ) {}
@@ -82,6 +86,12 @@ export class UserService {
 
     const after = (await this.users.update(id, { full_name: dto.full_name, role: dto.role, is_active: dto.is_active }))!;
     if (before.is_active && !after.is_active) await this.sessions.revokeRefreshTokensOfUser(id);
+    if (before.role !== after.role || before.is_active !== after.is_active) {
+      // Other instances drop their cached principal through NOTIFY; this one must not wait for it.
+      const tenantId = this.db.tenantId;
+      this.principals.forgetUser(tenantId, id);
+      this.db.tx.afterCommit(() => this.principals.forgetUser(tenantId, id));
+    }
 
     const oldValue: Record<string, unknown> = {};
     const newValue: Record<string, unknown> = {};

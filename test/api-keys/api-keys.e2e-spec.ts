@@ -126,7 +126,7 @@ describe('API keys', () => {
     await me(second, rolled.body.key).expect(200);
 
     const now = (await create({ key_name: 'immediate', scopes: [] }).expect(201)).body;
-    await request(t.http).post(`/api/v1/api-keys/${now.id}/roll`).set('Authorization', bearer).send({}).expect(201);
+    await request(t.http).post(`/api/v1/api-keys/${now.id}/roll`).set('Authorization', bearer).expect(201); // no body: grace 0
     await me(t, now.key).expect(401);
 
     const soon = new Date(Date.now() + 60_000);

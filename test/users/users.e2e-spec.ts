@@ -79,9 +79,13 @@ describe('users', () => {
   it('updates role and name with an audit of old and new values; DELETE deactivates and ends the sessions', async () => {
     const user = await seedUser(t.db.ownerUrl, a.tenantId, { role: 'VIEWER' });
     const session = await login(t.http, user.email);
+    const own = `Bearer ${session.access_token}`;
+    await request(t.http).get('/api/v1/users').set('Authorization', own).expect(403); // VIEWER
     const res = await asAdmin(request(t.http).patch(`/api/v1/users/${user.id}`)).send({ role: 'MANAGER', full_name: 'Promoted' }).expect(200);
     expect(res.body).toMatchObject({ role: 'MANAGER', full_name: 'Promoted' });
+    await request(t.http).get('/api/v1/users').set('Authorization', own).expect(200); // the new role, at once, same token
     await asAdmin(request(t.http).delete(`/api/v1/users/${user.id}`)).expect(204);
+    await request(t.http).get('/api/v1/users').set('Authorization', own).expect(401); // refused at its next request
     const after = await asAdmin(request(t.http).get(`/api/v1/users/${user.id}`)).expect(200);
     expect(after.body.is_active).toBe(false);
     await request(t.http).post('/api/v1/auth/refresh').send({ refresh_token: session.refresh_token }).expect(401);
