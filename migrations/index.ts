@@ -4,6 +4,7 @@ import { TenantIdEverywhere1700000000002 } from './1700000000002-tenant-id-every
 import { RowLevelSecurity1700000000003 } from './1700000000003-row-level-security.js';
 import { AuthNotifications1700000000004 } from './1700000000004-auth-notifications.js';
 import { TransactionIngest1700000000020 } from './1700000000020-transaction-ingest.js';
+import { AccountsAndLogin1700000000010 } from './1700000000010-accounts-and-login.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   RowLevelSecurity1700000000003,
   AuthNotifications1700000000004,
   TransactionIngest1700000000020,
+  AccountsAndLogin1700000000010,
 ];

@@ -2,7 +2,9 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ApiKeyModule } from './api-keys/api-key.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { AccessGuard } from './common/access.guard.js';
+import { IdempotencyModule } from './common/idempotency.module.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { TenantAuthGuard } from './common/tenant-auth.guard.js';
 import { createValidationPipe } from './common/validation.js';
@@ -10,12 +12,12 @@ import type { AppConfig } from './config/app.config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { TenantContextInterceptor } from './database/tenant-context.interceptor.js';
 import { HealthModule } from './health/health.module.js';
-import { IdempotencyModule } from './common/idempotency.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { TenantModule } from './tenants/tenant.module.js';
 import { TransactionModule } from './transactions/transaction.module.js';
+import { UserModule } from './users/user.module.js';
 
 @Module({})
 export class AppModule {
@@ -28,8 +30,10 @@ export class AppModule {
         MailModule,
         RateLimitModule,
         ApiKeyModule,
+        AuthModule,
         HealthModule,
         TenantModule,
+        UserModule,
         IdempotencyModule,
         TransactionModule,
         ...extraModules,

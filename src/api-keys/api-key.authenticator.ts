@@ -6,6 +6,7 @@ import { assertTenantUsable } from '../common/tenant-status.js';
 import { AuthChangeListener } from '../database/auth-change-listener.js';
 import { APP_CONFIG } from '../database/database.tokens.js';
 import { ApiKeyLookupRepository, ApiKeyRecord } from './api-key-lookup.repository.js';
+import { ApiKeyUsageRecorder } from './api-key-usage.recorder.js';
 import { hashApiKey, isWellFormedApiKey } from './api-key.token.js';
 
 interface CacheEntry {
@@ -31,12 +32,23 @@ export class ApiKeyAuthenticator implements OnModuleInit {
   constructor(
     private readonly lookup: ApiKeyLookupRepository,
     private readonly listener: AuthChangeListener,
+    private readonly usage: ApiKeyUsageRecorder,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
     this.listener.onChange((payload) => this.invalidate(payload));
     await this.listener.start();
+  }
+
+  /**
+   * Drops a key from this instance's cache at once. The NOTIFY reaches every instance, this one
+   * included, but asynchronously: a request right after a revocation on the same instance must not
+   * beat it. Called before and after the commit of the change (the latter closes the window in which
+   * a concurrent request could re-cache the old row).
+   */
+  forgetKey(keyId: number): void {
+    for (const [hash, entry] of this.cache) if (entry.record?.key_id === keyId) this.cache.delete(hash);
   }
 
   private invalidate(payload: string): void {
@@ -73,6 +85,7 @@ export class ApiKeyAuthenticator implements OnModuleInit {
     if (!record.is_active) throw invalidApiKey('The API key has been revoked');
     if (record.expires_at && new Date(record.expires_at).getTime() <= Date.now()) throw invalidApiKey('The API key has expired');
     assertTenantUsable(record.tenant_status, record.trial_ends_at);
+    this.usage.record(record.tenant_id, record.key_id);
     return {
       tenantId: record.tenant_id,
       via: 'api_key',

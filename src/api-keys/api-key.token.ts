@@ -22,3 +22,6 @@ export function hashApiKey(key: string): string {
 export function isWellFormedApiKey(key: string): boolean {
   return API_KEY_FORMAT.test(key);
 }
+
+/** The seed's column default for tenant_api_keys.scopes: what the signup key gets. */
+export const DEFAULT_KEY_SCOPES = ['read:transactions', 'write:transactions', 'read:alerts'] as const;

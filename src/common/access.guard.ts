@@ -7,7 +7,9 @@ import { accessRule } from './tenant-auth.guard.js';
 
 /**
  * After identification: people are checked against the route's minimum role
- * (ADMIN > MANAGER > ANALYST > VIEWER), API keys against its scopes.
+ * (ADMIN > MANAGER > ANALYST > VIEWER), API keys against its scopes; a caller known only by the
+ * Host subdomain is not authenticated at all. The permission matrix in docs/permissions.md is what
+ * these rules produce, and test/http/permission-matrix.e2e-spec.ts holds them to it.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -19,8 +21,15 @@ export class AccessGuard implements CanActivate {
     const auth = context.switchToHttp().getRequest<FastifyRequest>().auth;
     if (!auth) throw new ProblemException(401, 'no-tenant', 'Unauthorized', 'No tenant identified');
 
+    if (auth.via === 'subdomain') {
+      throw new ProblemException(401, 'authentication-required', 'Authentication required',
+        'The host names the tenant but proves nothing about the caller: log in or send an API key', {}, { 'www-authenticate': 'ApiKey, Bearer' });
+    }
     if (auth.via === 'api_key') {
       const required = rule.scopes ?? [];
+      if (rule.usersOnly) {
+        throw new ProblemException(403, 'forbidden', 'Forbidden', 'This route requires a user login, not an API key');
+      }
       if (!rule.scopes && rule.role && rule.role !== 'VIEWER') {
         throw new ProblemException(403, 'forbidden', 'Forbidden', 'This route requires a user login, not an API key');
       }

@@ -2,23 +2,44 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeyAuthenticator } from '../api-keys/api-key.authenticator.js';
+import { JwtAuthenticator } from '../auth/jwt.authenticator.js';
+import { SubdomainResolver } from '../auth/subdomain.resolver.js';
+import type { AuthContext } from './auth-context.js';
 import { ACCESS_RULE, AccessRule } from './authenticated.decorator.js';
 import { ProblemException } from './problem.js';
+import { assertTenantUsable } from './tenant-status.js';
 
 export function accessRule(reflector: Reflector, context: ExecutionContext): AccessRule | undefined {
   return reflector.getAllAndOverride<AccessRule>(ACCESS_RULE, [context.getHandler(), context.getClass()]);
 }
 
+function tenantMismatch(detail: string): ProblemException {
+  return new ProblemException(403, 'tenant-mismatch', 'Tenant mismatch', detail);
+}
+
+/** `Authorization: Bearer <token>`; any other scheme is not ours and is ignored. */
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer[ ]+(\S*)\s*$/i.exec(header);
+  return match ? match[1] : undefined;
+}
+
 /**
  * Identifies the caller before any tenant data is touched: X-API-Key, then Bearer JWT, then the
- * Host subdomain (the seed's order). Deny by default: a route with no @Public() / @Authenticated()
- * is refused, so forgetting the decorator can never open a route.
+ * Host subdomain (the seed's order). Every credential presented must be valid, and all of them must
+ * name the same tenant (else 403). A subdomain alone identifies the tenant but grants no role
+ * (AccessGuard answers 401 for it). Deny by default: a route with no @Public() / @Authenticated()
+ * is refused, so forgetting the decorator can never open a route. Public routes are not identified
+ * here: their services read the credentials or the Host hint they need themselves.
  */
 @Injectable()
 export class TenantAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeyAuthenticator,
+    private readonly jwt: JwtAuthenticator,
+    private readonly subdomains: SubdomainResolver,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -27,11 +48,31 @@ export class TenantAuthGuard implements CanActivate {
     if (rule.public) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    let auth: AuthContext | undefined;
+
     const apiKey = request.headers['x-api-key'];
-    if (typeof apiKey === 'string' && apiKey.length > 0) {
-      request.auth = await this.apiKeys.authenticate(apiKey);
-      return true;
+    if (typeof apiKey === 'string' && apiKey.length > 0) auth = await this.apiKeys.authenticate(apiKey);
+
+    const token = bearerToken(request);
+    if (token !== undefined) {
+      const byToken = await this.jwt.authenticate(token);
+      if (auth && auth.tenantId !== byToken.tenantId) throw tenantMismatch('The API key and the access token belong to different tenants');
+      auth ??= byToken;
     }
-    throw new ProblemException(401, 'no-tenant', 'Unauthorized', 'No tenant identified', {}, { 'www-authenticate': 'ApiKey, Bearer' });
+
+    const subdomain = this.subdomains.subdomainOf(request);
+    if (subdomain !== undefined) {
+      const tenant = await this.subdomains.resolve(subdomain);
+      if (auth) {
+        if (tenant?.tenant_id !== auth.tenantId) throw tenantMismatch(`The host ${request.hostname} belongs to another tenant than the credentials`);
+      } else if (tenant) {
+        assertTenantUsable(tenant.status, tenant.trial_ends_at);
+        auth = { tenantId: tenant.tenant_id, via: 'subdomain' };
+      }
+    }
+
+    if (!auth) throw new ProblemException(401, 'no-tenant', 'Unauthorized', 'No tenant identified', {}, { 'www-authenticate': 'ApiKey, Bearer' });
+    request.auth = auth;
+    return true;
   }
 }

@@ -33,6 +33,26 @@ export interface AppConfig {
   redisTimeoutMs: number;
   /** How long a stored Idempotency-Key response is replayed (at least 24 hours). */
   idempotencyTtlHours: number;
+  /** Public self-service signup open (the seed's rollout opens it only after the migration). */
+  signupEnabled: boolean;
+  /** HS256 secret for access tokens; random per process (with a warning) outside production. */
+  jwtSecret?: string;
+  jwtIssuer: string;
+  jwtAudience: string;
+  jwtAccessTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+  /** Consecutive failed logins that lock an account, and for how long. */
+  loginMaxFailures: number;
+  loginLockSeconds: number;
+  /** From this many consecutive failures on, each answer is delayed (loginSlowdownMs × step). */
+  loginSlowdownAfter: number;
+  loginSlowdownMs: number;
+  /** argon2id parameters for new hashes; a stored hash with other parameters is rehashed at login. */
+  argon2MemoryKib: number;
+  argon2TimeCost: number;
+  /** Tenants are addressed as <subdomain>.<tenantBaseDomain>. */
+  tenantBaseDomain: string;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +105,10 @@ function redisUrl(env: Env, name: string): string | undefined {
   if (raw === undefined) return undefined;
   if (!/^rediss?:\/\/.+/.test(raw)) throw new ConfigError(name, 'must be a redis:// or rediss:// URL');
   return raw;
+function tenantBaseDomain(env: Env): string {
+  const value = str(env, 'TENANT_BASE_DOMAIN', 'fraudguard.example')!.toLowerCase();
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(value)) throw new ConfigError('TENANT_BASE_DOMAIN', `must be a domain name like fraudguard.example, got "${value}"`);
+  return value;
 }
 
 const DEV_APP_DB_PASSWORD = 'fraudguard_app_dev';
@@ -97,6 +121,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (nodeEnv === 'production' && databaseUrl && !appDatabaseUrl && !appDbPassword) {
     throw new ConfigError('APP_DB_PASSWORD', 'is required in production when APP_DATABASE_URL is not set');
   }
+  const jwtSecret = str(env, 'JWT_SECRET');
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes long');
+  if (nodeEnv === 'production' && jwtSecret === undefined) throw new ConfigError('JWT_SECRET', 'is required in production');
   const logLevel = str(env, 'LOG_LEVEL', 'info')!;
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent`);
@@ -126,6 +153,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     redisUrl: redisUrl(env, 'REDIS_URL'),
     redisTimeoutMs: int(env, 'REDIS_TIMEOUT_MS', 250, 10, 60_000),
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 90),
+    signupEnabled: bool(env, 'SIGNUP_ENABLED', true),
+    jwtSecret,
+    jwtIssuer: str(env, 'JWT_ISSUER', 'fraudguard')!,
+    jwtAudience: str(env, 'JWT_AUDIENCE', 'fraudguard-api')!,
+    jwtAccessTtlSeconds: int(env, 'JWT_ACCESS_TTL_SECONDS', 900, 10, 900),
+    refreshTokenTtlSeconds: int(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86400, 60, 365 * 86400),
+    passwordResetTtlSeconds: int(env, 'PASSWORD_RESET_TTL_SECONDS', 3600, 60, 86400),
+    loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
+    loginLockSeconds: int(env, 'LOGIN_LOCK_SECONDS', 900, 1, 86400),
+    loginSlowdownAfter: int(env, 'LOGIN_SLOWDOWN_AFTER', 3, 1, 100),
+    loginSlowdownMs: int(env, 'LOGIN_SLOWDOWN_MS', 500, 0, 10_000),
+    argon2MemoryKib: int(env, 'ARGON2_MEMORY_KIB', 19_456, 19_456, 4_194_304),
+    argon2TimeCost: int(env, 'ARGON2_TIME_COST', 2, 2, 20),
+    tenantBaseDomain: tenantBaseDomain(env),
   };
 }
 

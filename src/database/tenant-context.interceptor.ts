@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, Logger, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { APP_DATA_SOURCE } from './database.tokens.js';
@@ -38,15 +39,22 @@ export class TenantContextInterceptor implements NestInterceptor {
     const tx = await TenantTransaction.begin(this.dataSource, request.auth?.tenantId ?? null, readOnly);
     request.tenantTx = tx;
     let result: unknown;
+    let failure: { error: unknown } | undefined;
     try {
       result = await lastValueFrom(next.handle(), { defaultValue: undefined });
       await tx.commit();
     } catch (error) {
-      await tx.rollback();
-      throw error;
+      failure = { error };
+      if (tx.commitsDespiteError) await tx.commit().catch(() => tx.rollback());
+      else await tx.rollback();
     } finally {
       request.tenantTx = undefined;
       await tx.release();
+    }
+    if (failure) {
+      // A deliberately slowed error answer (failed logins) waits here, its connection already back in the pool.
+      if (tx.answerDelayMs > 0) await sleep(tx.answerDelayMs);
+      throw failure.error;
     }
     for (const task of tx.takeAfterCommitTasks()) {
       // Fire and forget: the response does not wait for mail, and a failure never undoes the commit.

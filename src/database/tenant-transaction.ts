@@ -23,6 +23,8 @@ export function assertTenantId(tenantId: string): string {
  */
 export class TenantTransaction {
   private done = false;
+  private keepWritesOnError = false;
+  private delayMs = 0;
   private readonly afterCommitTasks: Array<() => Promise<void> | void> = [];
   private constructor(
     private readonly runner: Runner,
@@ -80,6 +82,31 @@ export class TenantTransaction {
    */
   afterCommit(task: () => Promise<void> | void): void {
     this.afterCommitTasks.push(task);
+  }
+
+  /**
+   * The request will answer with an error, yet what it wrote so far must stay: a failed login's
+   * counter, a reused refresh token's revoked family. The interceptor then COMMITs instead of
+   * rolling back. Call it just before throwing, after the writes that must survive, and only then.
+   */
+  commitDespiteError(): void {
+    this.keepWritesOnError = true;
+  }
+
+  get commitsDespiteError(): boolean {
+    return this.keepWritesOnError;
+  }
+
+  /**
+   * Slow down this request's error answer (brute-force throttling) without holding a connection:
+   * the interceptor waits after releasing it, before the error goes out.
+   */
+  delayErrorAnswer(ms: number): void {
+    this.delayMs = Math.max(this.delayMs, ms);
+  }
+
+  get answerDelayMs(): number {
+    return this.delayMs;
   }
 
   async commit(): Promise<void> {

@@ -1,14 +1,33 @@
-import { Controller, Get } from '@nestjs/common';
-import { Authenticated } from '../common/authenticated.decorator.js';
+import { Body, Controller, Get, Post, Put } from '@nestjs/common';
+import { Authenticated, Public } from '../common/authenticated.decorator.js';
+import { SignupDto, TenantUpdateDto } from './tenant.dto.js';
 import { TenantService } from './tenant.service.js';
 
 @Controller('tenants')
 export class TenantController {
   constructor(private readonly tenants: TenantService) {}
 
+  @Post('signup')
+  @Public()
+  signup(@Body() dto: SignupDto) {
+    return this.tenants.signup(dto);
+  }
+
   @Get('me')
   @Authenticated()
   me() {
     return this.tenants.getCurrent();
+  }
+
+  @Put('me')
+  @Authenticated({ role: 'ADMIN' })
+  update(@Body() dto: TenantUpdateDto) {
+    return this.tenants.update(dto);
+  }
+
+  @Get('usage')
+  @Authenticated({ role: 'MANAGER' })
+  usage() {
+    return this.tenants.usage();
   }
 }

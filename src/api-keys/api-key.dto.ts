@@ -1,0 +1,39 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { SCOPES, type Scope } from '../common/auth-context.js';
+
+export class CreateApiKeyDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  key_name: string;
+
+  /** From the fixed list; never more than the creating user holds. */
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(SCOPES.length)
+  @IsIn(SCOPES, { each: true })
+  scopes: Scope[];
+
+  /** Defaults to the plan's default per-key limit; at most the plan's per-tenant ceiling. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  rate_limit_per_minute?: number;
+
+  /** ISO 8601, in the future; absent = no expiry. */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expires_at?: string;
+}
+
+export class RollApiKeyDto {
+  /** How long the old key keeps working (0 = stops now, at most 7 days); never beyond its own expiry. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(7 * 86400)
+  grace_seconds?: number;
+}

@@ -1,0 +1,74 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { createSecretKey, KeyObject, randomBytes } from 'node:crypto';
+import { ROLES, Role } from '../common/auth-context.js';
+import type { AppConfig } from '../config/app.config.js';
+import { APP_CONFIG } from '../database/database.tokens.js';
+
+export interface AccessClaims {
+  sub: string;
+  tenant_id: string;
+  role: Role;
+}
+
+export interface VerifiedAccessToken {
+  userId: number;
+  tenantId: string;
+  role: Role;
+}
+
+/**
+ * Access tokens: HS256 only (pinned on verify, so `alg: none` and RS/HS confusion are refused),
+ * `iss`, `aud` and `exp` always present and checked, lifetime ≤ 15 minutes. The secret is turned into
+ * a KeyObject once (DESIGN.md speed habit: a string secret is re-imported on every verify).
+ */
+@Injectable()
+export class AccessTokenService {
+  private readonly logger = new Logger('AccessToken');
+  private readonly key: KeyObject;
+  private readonly jwt: JwtService;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    let secret = config.jwtSecret;
+    if (!secret) {
+      secret = randomBytes(48).toString('base64url');
+      this.logger.warn('JWT_SECRET is not set: using a random secret for this process (tokens die with it; set JWT_SECRET, required in production)');
+    }
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
+    this.jwt = new JwtService({ secret: this.key });
+  }
+
+  get ttlSeconds(): number {
+    return this.config.jwtAccessTtlSeconds;
+  }
+
+  sign(claims: AccessClaims): string {
+    return this.jwt.sign(claims, {
+      algorithm: 'HS256',
+      issuer: this.config.jwtIssuer,
+      audience: this.config.jwtAudience,
+      expiresIn: this.config.jwtAccessTtlSeconds,
+    });
+  }
+
+  /** The token's claims, or undefined for anything not issued by us, expired, or malformed. */
+  verify(token: string): VerifiedAccessToken | undefined {
+    let payload: Record<string, unknown>;
+    try {
+      payload = this.jwt.verify(token, {
+        algorithms: ['HS256'],
+        issuer: this.config.jwtIssuer,
+        audience: this.config.jwtAudience,
+      });
+    } catch {
+      return undefined;
+    }
+    const { sub, tenant_id, role, exp } = payload;
+    // jsonwebtoken accepts a token without exp; ours always carry one.
+    if (typeof exp !== 'number') return undefined;
+    if (typeof sub !== 'string' || !/^[1-9][0-9]{0,9}$/.test(sub)) return undefined;
+    if (typeof tenant_id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(tenant_id)) return undefined;
+    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return undefined;
+    return { userId: Number(sub), tenantId: tenant_id, role: role as Role };
+  }
+}

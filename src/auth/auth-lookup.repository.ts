@@ -1,0 +1,35 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_DATA_SOURCE } from '../database/database.tokens.js';
+
+export interface Principal {
+  role: string;
+  is_active: boolean;
+  tenant_status: string;
+  trial_ends_at: Date | null;
+}
+
+export interface SubdomainTenant {
+  tenant_id: string;
+  status: string;
+  trial_ends_at: Date | null;
+}
+
+/**
+ * The guards' questions, asked before a tenant is known and before the request's transaction
+ * exists: each through its narrow SECURITY DEFINER function (migrations 0003 and 0010).
+ */
+@Injectable()
+export class AuthLookupRepository {
+  constructor(@Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  async principal(tenantId: string, userId: number): Promise<Principal | undefined> {
+    const rows: Principal[] = await this.dataSource.query('SELECT * FROM fg_auth_principal($1, $2)', [tenantId, userId]);
+    return rows[0];
+  }
+
+  async tenantBySubdomain(subdomain: string): Promise<SubdomainTenant | undefined> {
+    const rows: SubdomainTenant[] = await this.dataSource.query('SELECT * FROM fg_tenant_by_subdomain($1)', [subdomain]);
+    return rows[0];
+  }
+}

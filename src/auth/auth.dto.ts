@@ -1,0 +1,56 @@
+import { Transform } from 'class-transformer';
+import { IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsAcceptablePassword, PASSWORD_MAX_LENGTH } from './password.policy.js';
+
+/** E-mails are compared and stored lower-cased and trimmed. */
+export const NormalizeEmail = () => Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value));
+const Lowercase = () => Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value));
+
+export class LoginDto {
+  @NormalizeEmail()
+  @IsEmail()
+  @MaxLength(255)
+  email: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password: string;
+
+  /** The organization's subdomain; needed only when the e-mail belongs to several organizations. */
+  @IsOptional()
+  @Lowercase()
+  @IsString()
+  @Matches(/^[a-z0-9-]{1,64}$/, { message: 'subdomain must contain only a-z, 0-9 and -' })
+  subdomain?: string;
+}
+
+export class RefreshTokenDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(256)
+  refresh_token: string;
+}
+
+export class ForgotPasswordDto {
+  @NormalizeEmail()
+  @IsEmail()
+  @MaxLength(255)
+  email: string;
+
+  @IsOptional()
+  @Lowercase()
+  @IsString()
+  @Matches(/^[a-z0-9-]{1,64}$/, { message: 'subdomain must contain only a-z, 0-9 and -' })
+  subdomain?: string;
+}
+
+export class ResetPasswordDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(256)
+  token: string;
+
+  @IsAcceptablePassword()
+  new_password: string;
+}

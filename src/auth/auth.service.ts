@@ -1,0 +1,228 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { REQUEST } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { AuditWriter } from '../audit/audit.writer.js';
+import type { Role } from '../common/auth-context.js';
+import { ProblemException } from '../common/problem.js';
+import { assertTenantUsable } from '../common/tenant-status.js';
+import type { AppConfig } from '../config/app.config.js';
+import { APP_CONFIG } from '../database/database.tokens.js';
+import { TenantConnection } from '../database/tenant-connection.js';
+import { MailService } from '../mail/mail.service.js';
+import { AccessTokenService } from './access-token.service.js';
+import { AuthRepository, LoggedInUser, LoginCandidate } from './auth.repository.js';
+import type { ForgotPasswordDto, LoginDto, ResetPasswordDto } from './auth.dto.js';
+import { UnknownEmailThrottle } from './login-throttle.js';
+import { hashOpaqueToken, issueOpaqueToken, tenantOfOpaqueToken } from './opaque-token.js';
+import { PasswordHasher } from './password.hasher.js';
+import { SubdomainResolver } from './subdomain.resolver.js';
+
+export interface TokenPair {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  refresh_expires_in: number;
+}
+
+const invalidCredentials = () =>
+  new ProblemException(401, 'invalid-credentials', 'Invalid credentials', 'The e-mail or the password is wrong', {}, { 'www-authenticate': 'Bearer' });
+
+const invalidRefreshToken = (detail = 'The refresh token is invalid, expired or revoked') =>
+  new ProblemException(401, 'invalid-refresh-token', 'Invalid refresh token', detail);
+
+function lockedOut(until: number): ProblemException {
+  const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+  return new ProblemException(
+    429,
+    'login-locked',
+    'Too many failed logins',
+    `Too many failed logins for this account; try again in ${seconds} seconds`,
+    {},
+    { 'retry-after': String(seconds) },
+  );
+}
+
+/**
+ * Login, token refresh and rotation, logout, password reset. Failed logins of a real account and of
+ * an unknown e-mail look the same from outside: same status and body, one argon2 verification each
+ * (against a dummy hash when there is no account), same slow-down and lockout thresholds.
+ */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly auth: AuthRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: AccessTokenService,
+    private readonly subdomains: SubdomainResolver,
+    private readonly unknownEmails: UnknownEmailThrottle,
+    private readonly audit: AuditWriter,
+    private readonly mail: MailService,
+    private readonly db: TenantConnection,
+    @Inject(REQUEST) private readonly request: FastifyRequest,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The tenant hint: the body's subdomain, else the Host's; both given and different → 403. */
+  private subdomainHint(given: string | undefined): string | undefined {
+    const fromHost = this.subdomains.subdomainOf(this.request);
+    if (given && fromHost && given !== fromHost) {
+      throw new ProblemException(403, 'tenant-mismatch', 'Tenant mismatch', 'The subdomain in the body and the host name different organizations');
+    }
+    return given ?? fromHost;
+  }
+
+  /** Delays the failed answer; the wait happens after the request's connection is back in the pool. */
+  private slowDown(consecutiveFailures: number): void {
+    const steps = consecutiveFailures - this.config.loginSlowdownAfter + 1;
+    if (steps > 0 && this.config.loginSlowdownMs > 0) this.db.tx.delayErrorAnswer(Math.min(steps * this.config.loginSlowdownMs, 10_000));
+  }
+
+  async login(dto: LoginDto) {
+    const hint = this.subdomainHint(dto.subdomain);
+    const candidates = (await this.auth.loginCandidates(dto.email, hint)).filter((c) => c.is_active);
+    const now = Date.now();
+
+    if (candidates.length === 0) {
+      await this.hasher.verify(undefined, dto.password);
+      const locked = this.unknownEmails.lockedUntil(dto.email);
+      if (locked) throw lockedOut(locked);
+      this.slowDown(this.unknownEmails.fail(dto.email));
+      throw invalidCredentials();
+    }
+
+    const matches: LoginCandidate[] = [];
+    const misses: LoginCandidate[] = [];
+    for (const candidate of candidates) {
+      (await this.hasher.verify(candidate.password_hash, dto.password) ? matches : misses).push(candidate);
+    }
+    const lockedUntil = (c: LoginCandidate) => (c.locked_until ? new Date(c.locked_until).getTime() : 0);
+    const open = (c: LoginCandidate) => lockedUntil(c) <= now;
+
+    const usable = matches.filter(open);
+    if (usable.length > 1) {
+      throw new ProblemException(400, 'tenant-required', 'Organization required',
+        'This e-mail belongs to several organizations: send the organization\'s subdomain with the login (or use its host)');
+    }
+    if (usable.length === 1) return this.completeLogin(usable[0], dto.password);
+
+    // No usable match: every candidate is either locked (refused whatever the password) or wrong.
+    const wrong = misses.filter(open);
+    if (wrong.length === 0) throw lockedOut(Math.max(...candidates.map(lockedUntil)));
+    // These writes must outlive the 401: the request's transaction commits them despite the error.
+    let worst = 0;
+    for (const candidate of wrong) {
+      await this.db.tx.setTenant(candidate.tenant_id);
+      const state = await this.auth.recordLoginFailure(candidate.user_id, this.config.loginMaxFailures, this.config.loginLockSeconds);
+      await this.audit.record({ action: state.locked_now ? 'auth.locked' : 'auth.login_failed', resourceType: 'user',
+        resourceId: candidate.user_id, userId: candidate.user_id, severity: 'WARNING' });
+      worst = Math.max(worst, state.failed_login_count);
+    }
+    this.db.tx.commitDespiteError();
+    this.slowDown(worst);
+    throw invalidCredentials();
+  }
+
+  private async completeLogin(candidate: LoginCandidate, password: string) {
+    assertTenantUsable(candidate.tenant_status, candidate.trial_ends_at);
+    await this.db.tx.setTenant(candidate.tenant_id);
+    const rehash = this.hasher.needsRehash(candidate.password_hash) ? await this.hasher.hash(password) : null;
+    const user = await this.auth.recordLogin(candidate.user_id, rehash);
+    if (!user) throw invalidCredentials(); // deactivated between the look-up and now
+    await this.audit.record({ action: 'auth.login', resourceType: 'user', resourceId: user.id, userId: user.id,
+      newValue: rehash ? { password_rehashed: true } : undefined });
+    return { ...(await this.issueTokens(user, randomUUID())), user: this.publicUser(user) };
+  }
+
+  private publicUser(user: LoggedInUser) {
+    return { id: user.id, tenant_id: user.tenant_id, email: user.email, full_name: user.full_name, role: user.role, last_login: user.last_login };
+  }
+
+  private async issueTokens(user: { id: number; tenant_id: string; role: string }, familyId: string): Promise<TokenPair> {
+    const refresh = issueOpaqueToken('fgr', user.tenant_id);
+    await this.auth.insertRefreshToken(user.id, familyId, refresh.hash, this.config.refreshTokenTtlSeconds);
+    return {
+      access_token: this.tokens.sign({ sub: String(user.id), tenant_id: user.tenant_id, role: user.role as Role }),
+      token_type: 'Bearer',
+      expires_in: this.tokens.ttlSeconds,
+      refresh_token: refresh.token,
+      refresh_expires_in: this.config.refreshTokenTtlSeconds,
+    };
+  }
+
+  /** Rotation: the presented token is spent and a new one of the same family issued. A spent one presented again revokes the family. */
+  async refresh(token: string): Promise<TokenPair> {
+    const tenantId = tenantOfOpaqueToken('fgr', token);
+    if (!tenantId) throw invalidRefreshToken();
+    await this.db.tx.setTenant(tenantId);
+    const row = await this.auth.findRefreshTokenForUpdate(hashOpaqueToken(token));
+    if (!row || row.revoked_at) throw invalidRefreshToken();
+    if (row.used_at) {
+      // Someone holds a copy of a rotated token: end every session of this family, and keep that despite the 401.
+      await this.auth.revokeRefreshFamily(row.family_id);
+      await this.audit.record({ action: 'auth.refresh_token_reused', resourceType: 'user', resourceId: row.user_id, userId: row.user_id,
+        severity: 'CRITICAL', newValue: { family_id: row.family_id } });
+      this.db.tx.commitDespiteError();
+      throw invalidRefreshToken('The refresh token was already used; every token of its session is now revoked');
+    }
+    if (new Date(row.expires_at).getTime() <= Date.now()) throw invalidRefreshToken();
+    if (!row.is_active) throw invalidRefreshToken('The user is no longer active');
+    assertTenantUsable(row.tenant_status, row.trial_ends_at);
+    await this.auth.markRefreshTokenUsed(row.id);
+    return this.issueTokens({ id: row.user_id, tenant_id: tenantId, role: row.role }, row.family_id);
+  }
+
+  /** Ends the session the refresh token belongs to. Unknown tokens are not an error (logout is idempotent). */
+  async logout(token: string): Promise<void> {
+    const tenantId = tenantOfOpaqueToken('fgr', token);
+    if (!tenantId) return;
+    await this.db.tx.setTenant(tenantId);
+    const row = await this.auth.findRefreshTokenForUpdate(hashOpaqueToken(token));
+    if (!row) return;
+    await this.auth.revokeRefreshFamily(row.family_id);
+    await this.audit.record({ action: 'auth.logout', resourceType: 'user', resourceId: row.user_id, userId: row.user_id });
+  }
+
+  /** Always the same answer; a mail goes out only for an active account of a usable organization. */
+  async forgotPassword(dto: ForgotPasswordDto): Promise<{ status: string }> {
+    const hint = this.subdomainHint(dto.subdomain);
+    const candidates = (await this.auth.loginCandidates(dto.email, hint)).filter((c) => c.is_active);
+    for (const candidate of candidates) {
+      try {
+        assertTenantUsable(candidate.tenant_status, candidate.trial_ends_at);
+      } catch {
+        continue;
+      }
+      await this.db.tx.setTenant(candidate.tenant_id);
+      const reset = issueOpaqueToken('fgp', candidate.tenant_id);
+      await this.auth.insertPasswordReset(candidate.user_id, reset.hash, this.config.passwordResetTtlSeconds);
+      await this.audit.record({ action: 'auth.password_reset_requested', resourceType: 'user', resourceId: candidate.user_id, userId: candidate.user_id });
+      const minutes = Math.round(this.config.passwordResetTtlSeconds / 60);
+      this.db.tx.afterCommit(() =>
+        this.mail.send({
+          to: dto.email,
+          subject: 'Reset your FraudGuard password',
+          text:
+            `Someone asked to reset the password of your FraudGuard account at ${candidate.subdomain}.${this.config.tenantBaseDomain}.\n\n` +
+            `Reset token (valid ${minutes} minutes, usable once):\n\n  ${reset.token}\n\n` +
+            `Send it with your new password to POST /api/v1/auth/reset-password {"token": "...", "new_password": "..."}.\n` +
+            `If you did not ask for this, ignore this message: your password stays as it is.\n`,
+        }),
+      );
+    }
+    return { status: 'accepted' };
+  }
+
+  async resetPassword(dto: ResetPasswordDto): Promise<void> {
+    const tenantId = tenantOfOpaqueToken('fgp', dto.token);
+    const invalid = () => new ProblemException(400, 'invalid-reset-token', 'Invalid reset token', 'The reset token is invalid, expired or already used');
+    if (!tenantId) throw invalid();
+    await this.db.tx.setTenant(tenantId);
+    const userId = await this.auth.consumePasswordReset(hashOpaqueToken(dto.token));
+    if (!userId) throw invalid();
+    await this.auth.setPassword(userId, await this.hasher.hash(dto.new_password));
+    await this.auth.revokeRefreshTokensOfUser(userId);
+    await this.audit.record({ action: 'auth.password_reset', resourceType: 'user', resourceId: userId, userId, severity: 'WARNING' });
+  }
+}

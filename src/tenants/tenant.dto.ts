@@ -1,0 +1,111 @@
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean, IsEmail, IsIn, IsNotIn, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested,
+} from 'class-validator';
+import { NormalizeEmail } from '../auth/auth.dto.js';
+import { IsAcceptablePassword } from '../auth/password.policy.js';
+import { RESERVED_SUBDOMAINS } from '../auth/subdomain.resolver.js';
+import { PLAN_NAMES, type Plan } from './plans.js';
+
+const Trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+
+/** The seed's TenantCreate plus admin_password in the body (never a query parameter). */
+export class SignupDto {
+  @Trim()
+  @IsString()
+  @MinLength(2)
+  @MaxLength(255)
+  organization_name: string;
+
+  /** Lower-cased; a DNS label of 3–64 characters; reserved names are refused. */
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsString()
+  @MinLength(3)
+  @MaxLength(64)
+  @Matches(/^[a-z0-9-]+$/, { message: 'subdomain must contain only a-z, 0-9 and -' })
+  @Matches(/^[a-z0-9](.*[a-z0-9])?$/, { message: 'subdomain must start and end with a letter or a digit' })
+  @IsNotIn([...RESERVED_SUBDOMAINS], { message: 'subdomain is reserved' })
+  subdomain: string;
+
+  @Trim()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  admin_name: string;
+
+  @NormalizeEmail()
+  @IsEmail()
+  @MaxLength(255)
+  admin_email: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  @Matches(/^[0-9+() .-]{3,32}$/, { message: 'admin_phone must be a phone number' })
+  admin_phone?: string;
+
+  /** At least 8 characters, an upper-case letter and a digit, not a commonly used password. */
+  @IsAcceptablePassword()
+  admin_password: string;
+
+  @IsOptional()
+  @IsIn(PLAN_NAMES)
+  plan?: Plan;
+}
+
+export class MlConfigDto {
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  risk_threshold?: number;
+
+  @IsOptional()
+  @IsBoolean()
+  auto_block?: boolean;
+
+  /** An e-mail, or null to stop notifications. */
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(255)
+  notification_email?: string | null;
+}
+
+/** The seed's TenantUpdate. `ml_config` is merged into the stored one; `settings` replaces it. */
+export class TenantUpdateDto {
+  @ValidateIf((o) => o.organization_name !== undefined)
+  @Trim()
+  @IsString()
+  @MinLength(2)
+  @MaxLength(255)
+  organization_name?: string;
+
+  @ValidateIf((o) => o.admin_name !== undefined)
+  @Trim()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  admin_name?: string;
+
+  @ValidateIf((o) => o.admin_email !== undefined)
+  @NormalizeEmail()
+  @IsEmail()
+  @MaxLength(255)
+  admin_email?: string;
+
+  /** A phone number, or null to clear it. */
+  @ValidateIf((o) => o.admin_phone !== undefined && o.admin_phone !== null)
+  @IsString()
+  @Matches(/^[0-9+() .-]{3,32}$/, { message: 'admin_phone must be a phone number' })
+  admin_phone?: string | null;
+
+  @ValidateIf((o) => o.settings !== undefined)
+  @IsObject()
+  settings?: Record<string, unknown>;
+
+  @ValidateIf((o) => o.ml_config !== undefined)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => MlConfigDto)
+  ml_config?: MlConfigDto;
+}
