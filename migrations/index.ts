@@ -5,6 +5,7 @@ import { RowLevelSecurity1700000000003 } from './1700000000003-row-level-securit
 import { AuthNotifications1700000000004 } from './1700000000004-auth-notifications.js';
 import { TransactionIngest1700000000020 } from './1700000000020-transaction-ingest.js';
 import { AccountsAndLogin1700000000010 } from './1700000000010-accounts-and-login.js';
+import { PrincipalPlan1700000000011 } from './1700000000011-principal-plan.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
 export const migrations = [
@@ -13,6 +14,7 @@ export const migrations = [
   TenantIdEverywhere1700000000002,
   RowLevelSecurity1700000000003,
   AuthNotifications1700000000004,
-  TransactionIngest1700000000020,
   AccountsAndLogin1700000000010,
+  PrincipalPlan1700000000011,
+  TransactionIngest1700000000020,
 ];

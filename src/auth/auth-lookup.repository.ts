@@ -7,6 +7,7 @@ export interface Principal {
   is_active: boolean;
   tenant_status: string;
   trial_ends_at: Date | null;
+  plan: string;
 }
 
 export interface SubdomainTenant {

@@ -49,6 +49,6 @@ export class JwtAuthenticator {
     });
     if (!principal || !principal.is_active) throw invalidToken('The user of this token is no longer active');
     assertTenantUsable(principal.tenant_status, principal.trial_ends_at);
-    return { tenantId: claims.tenantId, via: 'jwt', userId: claims.userId, role: principal.role as Role };
+    return { tenantId: claims.tenantId, via: 'jwt', userId: claims.userId, role: principal.role as Role, plan: principal.plan };
   }
 }

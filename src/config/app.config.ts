@@ -105,6 +105,8 @@ function redisUrl(env: Env, name: string): string | undefined {
   if (raw === undefined) return undefined;
   if (!/^rediss?:\/\/.+/.test(raw)) throw new ConfigError(name, 'must be a redis:// or rediss:// URL');
   return raw;
+}
+
 function tenantBaseDomain(env: Env): string {
   const value = str(env, 'TENANT_BASE_DOMAIN', 'fraudguard.example')!.toLowerCase();
   if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(value)) throw new ConfigError('TENANT_BASE_DOMAIN', `must be a domain name like fraudguard.example, got "${value}"`);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { CURRENT_QUOTA_MONTH } from '../../migrations/1700000000020-transaction-ingest.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 
 export interface TenantRow {
@@ -123,7 +124,9 @@ export class TenantRepository {
   async usage(): Promise<UsageRow | undefined> {
     const storage = STORAGE_TABLES.map((table) => `COALESCE((SELECT sum(pg_column_size(x.*)) FROM ${table} x WHERE x.tenant_id = $1), 0)`).join(' + ');
     const rows = await this.db.query<UsageRow>(
-      `SELECT (SELECT count(*) FROM transactions WHERE tenant_id = $1 AND txn_time >= date_trunc('month', now()))::int AS transactions_this_month,
+      // The quota counter, not a count of txn_time: it is what ingest enforces, so the two always agree.
+      `SELECT coalesce((SELECT u.transactions FROM tenant_monthly_usage u
+                         WHERE u.tenant_id = $1 AND u.month = ${CURRENT_QUOTA_MONTH}), 0)::float8 AS transactions_this_month,
               (SELECT count(*) FROM tenant_users WHERE tenant_id = $1 AND is_active)::int AS active_users,
               t.max_transactions_per_month, t.max_users, t.max_storage_gb,
               (${storage})::bigint AS storage_bytes

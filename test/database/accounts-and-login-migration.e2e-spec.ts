@@ -15,15 +15,16 @@ describe('migration 1700000000010 (accounts and login)', () => {
     const owner = createOwnerDataSource(db.ownerUrl);
     await owner.initialize();
     try {
-      const last = owner.migrations[owner.migrations.length - 1];
-      expect(last.name).toBe('AccountsAndLogin1700000000010');
-      await owner.undoLastMigration({ transaction: 'each' });
+      // Revert 0010 and every migration after it, newest first.
+      const names = owner.migrations.map((m) => m.name!);
+      const later = names.slice(names.indexOf('AccountsAndLogin1700000000010'));
+      for (let i = 0; i < later.length; i++) await owner.undoLastMigration({ transaction: 'each' });
       await withClient(db.ownerUrl, async (client) => {
         expect((await client.query(`SELECT to_regclass('tenant_refresh_tokens') AS t`)).rows[0].t).toBeNull();
         expect((await client.query(`SELECT 1 FROM pg_proc WHERE proname IN ('fg_login_lookup', 'fg_auth_principal', 'fg_signup_conflicts')`)).rowCount).toBe(0);
         expect((await client.query(`SELECT count(*)::int AS n FROM tenant_users`)).rows[0].n).toBe(1);
       });
-      expect((await owner.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual(['AccountsAndLogin1700000000010']);
+      expect((await owner.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual(later);
       await withClient(db.ownerUrl, async (client) => {
         const { rows } = await client.query(`SELECT failed_login_count, locked_until FROM tenant_users WHERE email = 'keep@example.com'`);
         expect(rows).toEqual([{ failed_login_count: 0, locked_until: null }]);

@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { login, signupBody } from '../support/accounts.js';
-import { seedDomainRows } from '../support/fixtures.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { withClient } from '../support/test-database.js';
 
@@ -28,7 +27,8 @@ describe("the seed's isolation tests, through the API and the app role", () => {
     t = await startTestApp({ env: { JWT_SECRET: 'isolation-suite-secret-long-enough-012345' } });
     one = await signup();
     two = await signup();
-    await seedDomainRows(t.db.ownerUrl, one.tenantId);
+    await request(t.http).post('/api/v1/transactions').set('X-API-Key', one.apiKey)
+      .send({ account_ref: 'acct-1', amount: '100.00', currency: 'EUR', merchant: 'Shop' }).expect(201);
     await request(t.http).post('/api/v1/users').set('Authorization', one.bearer)
       .send({ email: `analyst-${Date.now()}@one.example`, password: 'Analyst-Pass-1', full_name: 'Analyst One' }).expect(201);
   });

@@ -67,12 +67,22 @@ describe('tenant signup', () => {
     expect(file).not.toContain(res.body.api_key);
   });
 
-  it('test_signup_flow: the key from signup works at once (GET /tenants/me), and only for its tenant', async () => {
+  it('test_signup_flow: the key from signup works at once (GET /tenants/me, POST /transactions), and only for its tenant', async () => {
     const body = signupBody();
     const signup = await request(t.http).post('/api/v1/tenants/signup').send(body).expect(201);
     const me = await request(t.http).get('/api/v1/tenants/me').set('X-API-Key', signup.body.api_key).expect(200);
     expect(me.body).toMatchObject({ tenant_id: signup.body.tenant_id, subdomain: body.subdomain, status: 'TRIAL' });
     expect(me.body).not.toHaveProperty('api_key');
+    // The seed's flow: the new key posts a transaction straight away (its account is created on first use).
+    const txn = await request(t.http)
+      .post('/api/v1/transactions')
+      .set('X-API-Key', signup.body.api_key)
+      .send({ account_ref: 'customer-1', amount: 1000, currency: 'USD', merchant: 'First Shop' })
+      .expect(201);
+    expect(txn.body).toMatchObject({ transaction_id: expect.any(String), status: expect.any(String) });
+    const read = await request(t.http).get(`/api/v1/transactions/${txn.body.transaction_id}`).set('X-API-Key', signup.body.api_key).expect(200);
+    expect(read.body).toMatchObject({ currency: 'USD', merchant: 'First Shop' });
+    expect(Number(read.body.amount)).toBe(1000);
     // And the admin can log in with the password given at signup.
     const login = await request(t.http).post('/api/v1/auth/login').send({ email: body.admin_email, password: body.admin_password }).expect(200);
     expect(login.body.user).toMatchObject({ tenant_id: signup.body.tenant_id, role: 'ADMIN' });

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { login, seedUser } from '../support/accounts.js';
-import { seedDomainRows, seedTenant, SeededTenant } from '../support/fixtures.js';
+import { seedTenant, SeededTenant } from '../support/fixtures.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { withClient } from '../support/test-database.js';
 
@@ -66,8 +66,10 @@ describe('PUT /tenants/me and GET /tenants/usage', () => {
 
   it('answers usage with the seed fields and a measured storage_used_gb', async () => {
     const empty = await request(t.http).get('/api/v1/tenants/usage').set('Authorization', bearer).expect(200);
-    await seedDomainRows(t.db.ownerUrl, a.tenantId);
-    await seedDomainRows(t.db.ownerUrl, a.tenantId);
+    for (const amount of ['10.00', '20.00']) {
+      await request(t.http).post('/api/v1/transactions').set('X-API-Key', a.apiKey)
+        .send({ account_ref: 'acct-usage', amount, currency: 'EUR', merchant: 'Shop' }).expect(201);
+    }
     const res = await request(t.http).get('/api/v1/tenants/usage').set('Authorization', bearer).expect(200);
     expect(res.body).toMatchObject({
       transactions_this_month: 2,
