@@ -1,11 +1,9 @@
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { DiscoveryModule } from '@nestjs/core';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { ROLES, SCOPES } from '../../src/common/auth-context.js';
-import { ACCESS_RULE, AccessRule } from '../../src/common/authenticated.decorator.js';
+import { discoverRoutes } from '../support/routes.js';
 import { login, seedUser } from '../support/accounts.js';
 import { seedTenant, SeededTenant } from '../support/fixtures.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
@@ -29,38 +27,6 @@ function readMatrix(): Map<string, Row> {
     rows.set(cells[0], { route: cells[0], cells: Object.fromEntries(PRINCIPALS.map((p, i) => [p, cells[i + 1]])) as Record<Principal, string> });
   }
   return rows;
-}
-
-interface DiscoveredRoute {
-  route: string;
-  method: string;
-  url: string;
-  rule: AccessRule | undefined;
-}
-
-/** Every HTTP route of the running application, from Nest's controllers, checked against fastify's router. */
-function discoverRoutes(t: TestApp): DiscoveredRoute[] {
-  const discovery = t.app.get(DiscoveryService);
-  const scanner = t.app.get(MetadataScanner);
-  const fastify = t.app.getHttpAdapter().getInstance();
-  const routes: DiscoveredRoute[] = [];
-  for (const wrapper of discovery.getControllers()) {
-    const { instance, metatype } = wrapper;
-    if (!instance || !metatype) continue;
-    const base = String(Reflect.getMetadata(PATH_METADATA, metatype) ?? '');
-    for (const name of scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-      const handler = instance[name];
-      const sub = Reflect.getMetadata(PATH_METADATA, handler);
-      if (sub === undefined) continue;
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-      const joined = ('/' + [base, String(sub)].filter(Boolean).join('/')).replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
-      const url = [`/api/v1${joined}`, joined].find((candidate) => fastify.hasRoute({ method, url: candidate }));
-      if (!url) throw new Error(`${method} ${joined} is a controller route but fastify does not serve it`);
-      const rule = Reflect.getMetadata(ACCESS_RULE, handler) ?? Reflect.getMetadata(ACCESS_RULE, metatype);
-      routes.push({ route: `${method} ${url}`, method, url, rule });
-    }
-  }
-  return routes;
 }
 
 describe('permission matrix (docs/permissions.md) — every route × every role and an API key', () => {

@@ -2,36 +2,8 @@ import request from 'supertest';
 import { seedDomainRows, seedTenant, SeededTenant } from '../support/fixtures.js';
 import { ProbeModule } from '../support/probe.module.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
-import { PgBouncer, pgBouncerAvailable, startPgBouncer } from '../support/pgbouncer.js';
-import { APP_DB_PASSWORD, createTestDatabase, withClient } from '../support/test-database.js';
-
-/**
- * Starts the app on a fresh database, either straight to PostgreSQL or through PgBouncer in
- * transaction pooling mode with `poolSize` server connections (LISTEN still goes direct).
- */
-async function startApp(mode: Mode, poolSize: number): Promise<TestApp & { bouncer?: PgBouncer }> {
-  if (mode === 'direct') return startTestApp({ env: { DB_POOL_SIZE: String(poolSize) }, modules: [ProbeModule] });
-  const db = await createTestDatabase();
-  const bouncer = await startPgBouncer(db.ownerUrl, { fraudguard_app: APP_DB_PASSWORD, postgres: new URL(db.ownerUrl).password }, { poolSize });
-  const t = await startTestApp({
-    db,
-    env: { DB_POOL_SIZE: String(poolSize), APP_DATABASE_URL: bouncer.url(db.appUrl), LISTEN_DATABASE_URL: db.appUrl },
-    modules: [ProbeModule],
-  });
-  return {
-    ...t,
-    bouncer,
-    close: async () => {
-      await t.close();
-      await bouncer.stop();
-      await db.drop();
-    },
-  };
-}
-
-type Mode = 'direct' | 'pgbouncer';
-const MODES: Mode[] = pgBouncerAvailable() ? ['direct', 'pgbouncer'] : ['direct'];
-if (!pgBouncerAvailable()) console.warn('pgbouncer is not installed: the PgBouncer variant of the request-path suite is skipped');
+import { MODES, startAppIn } from '../support/connection-modes.js';
+import { withClient } from '../support/test-database.js';
 
 describe.each(MODES)('request path (%s): guards → tenant transaction → repositories', (mode) => {
   let t: TestApp;
@@ -40,7 +12,7 @@ describe.each(MODES)('request path (%s): guards → tenant transaction → repos
 
   beforeAll(async () => {
     // One connection in the pool: every request below reuses the same physical connection.
-    t = await startApp(mode, 1);
+    t = await startAppIn(mode, { poolSize: 1, modules: [ProbeModule] });
     a = await seedTenant(t.db.ownerUrl);
     b = await seedTenant(t.db.ownerUrl);
     await seedDomainRows(t.db.ownerUrl, a.tenantId);
@@ -126,7 +98,7 @@ describe.each(MODES)('request path under concurrency (%s)', (mode) => {
   let tenants: SeededTenant[];
 
   beforeAll(async () => {
-    t = await startApp(mode, 2);
+    t = await startAppIn(mode, { poolSize: 2, modules: [ProbeModule] });
     tenants = [];
     for (let i = 0; i < 5; i++) {
       const tenant = await seedTenant(t.db.ownerUrl);
