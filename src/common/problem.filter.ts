@@ -65,6 +65,12 @@ export function toProblem(error: any): { body: ProblemDetails; headers: Record<s
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown): void {
   const { body, headers } = toProblem(error);
+  // A streamed body (audit export) already sent its status line: the only honest signal left is a cut connection.
+  if (reply.sent || reply.raw.headersSent) {
+    logger.error({ err: error, request_id: request.id }, `failed after the response started: ${(error as Error)?.message ?? error}`);
+    reply.raw.destroy();
+    return;
+  }
   if (body.status >= 500) logger.error({ err: error, request_id: request.id }, (error as Error)?.stack ?? String(error));
   reply
     .status(body.status)

@@ -47,6 +47,7 @@ export class TenantContextInterceptor implements NestInterceptor {
     } finally {
       request.tenantTx = undefined;
       await tx.release();
+      await tx.runAfterEndTasks((error) => this.logger.error(`after-end task failed: ${error.message}`));
     }
     for (const task of tx.takeAfterCommitTasks()) {
       // Fire and forget: the response does not wait for mail, and a failure never undoes the commit.

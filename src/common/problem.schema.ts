@@ -1,0 +1,31 @@
+import { ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+
+export class FieldErrorSchema {
+  @ApiProperty({ example: 'limit' }) field: string;
+  @ApiProperty({ example: 'limit must not be greater than 100' }) message: string;
+}
+
+/** The one error shape of the API (RFC 9457), referenced by every documented error response. */
+export class ProblemDetailsSchema {
+  @ApiProperty({ example: 'https://fraudguard.example/problems/validation-error' }) type: string;
+  @ApiProperty({ example: 'Validation failed' }) title: string;
+  @ApiProperty({ example: 400 }) status: number;
+  @ApiPropertyOptional({ example: 'The request is not valid: see errors[]' }) detail?: string;
+  @ApiProperty({ example: '6f1c2a9e-2b51-4a43-9d1e-5f7a1c0e9b2d' }) request_id: string;
+  @ApiPropertyOptional({ type: [FieldErrorSchema] }) errors?: FieldErrorSchema[];
+}
+
+/** Documents problem+json responses for the given statuses, all with the shared schema. */
+export function ApiProblems(...statuses: number[]) {
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({
+        status,
+        description: STATUS_CODES[status] ?? 'Error',
+        content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsSchema) } } },
+      }),
+    ),
+  );
+}
