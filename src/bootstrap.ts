@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { LogLevel, Type } from '@nestjs/common';
+import { INestApplication, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app.config.js';
+import { setupOpenApi } from './openapi.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -24,6 +25,11 @@ const NEST_LOG_LEVELS: Record<string, LogLevel[]> = {
   debug: ['fatal', 'error', 'warn', 'log', 'debug'],
   trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
 };
+
+/** What both the served app and the OpenAPI generator need: routes as clients see them. */
+export function configureApp(app: INestApplication): void {
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready'] });
+}
 
 /**
  * Builds the HTTP application; main.ts and the tests share it, so tests exercise the real stack.
@@ -44,7 +50,8 @@ export async function createApp(
     logger: NEST_LOG_LEVELS[config.logLevel],
     abortOnError: false,
   });
-  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready'] });
+  configureApp(app);
+  setupOpenApi(app);
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {

@@ -1,9 +1,12 @@
 import { Controller, Get, HttpCode } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/problem.schema.js';
 import { Public } from '../common/authenticated.decorator.js';
 import { ProblemException } from '../common/problem.js';
 import { NoTransaction } from '../database/tenant-context.interceptor.js';
 import { HealthRepository } from './health.repository.js';
 
+@ApiTags('health')
 @Controller('health')
 @Public()
 @NoTransaction()
@@ -12,6 +15,8 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get()
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } } })
   live() {
     return { status: 'ok' };
   }
@@ -19,6 +24,14 @@ export class HealthController {
   /** Readiness: the database answers as the app role and every migration is applied. */
   @Get('ready')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Readiness: database reachable as the app role, migrations applied (and Redis when configured)' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: { status: { type: 'string', example: 'ready' }, database: { type: 'string', example: 'ok' }, redis: { type: 'string', example: 'ok' } },
+    },
+  })
+  @ApiProblems(503)
   async ready() {
     let pending: string[];
     try {
