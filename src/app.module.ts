@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module.js';
 import { ApiKeyModule } from './api-keys/api-key.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AccessGuard } from './common/access.guard.js';
@@ -15,10 +16,20 @@ import { TenantModule } from './tenants/tenant.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, appDatabaseUrl: string, extraModules: Type[] = []): DynamicModule {
+  /** `ownerDatabaseUrl` is for the operators' admin API only (src/admin); tenant traffic never sees it. */
+  static forRoot(config: AppConfig, appDatabaseUrl: string, extraModules: Type[] = [], ownerDatabaseUrl = config.databaseUrl): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(config, appDatabaseUrl), AuditModule, MailModule, ApiKeyModule, HealthModule, TenantModule, ...extraModules],
+      imports: [
+        DatabaseModule.forRoot(config, appDatabaseUrl),
+        AuditModule,
+        MailModule,
+        ApiKeyModule,
+        HealthModule,
+        TenantModule,
+        AdminModule.forRoot(ownerDatabaseUrl),
+        ...extraModules,
+      ],
       providers: [
         // Guards run in this order: identify the caller, then check role / scopes.
         { provide: APP_GUARD, useClass: TenantAuthGuard },

@@ -39,6 +39,7 @@ export async function createApp(
   config: AppConfig,
   appDatabaseUrl: string,
   extraModules: Type[] = [],
+  ownerDatabaseUrl = config.databaseUrl,
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     genReqId: requestId,
@@ -46,7 +47,7 @@ export async function createApp(
     bodyLimit: 1024 * 1024,
     trustProxy: config.trustProxy,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, appDatabaseUrl, extraModules), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, appDatabaseUrl, extraModules, ownerDatabaseUrl), adapter, {
     logger: NEST_LOG_LEVELS[config.logLevel],
     abortOnError: false,
   });

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
       );
     }
   });
-  const app = await createApp(config, database.appUrl);
+  const app = await createApp(config, database.appUrl, [], database.ownerUrl);
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen({ port: config.port, host: config.host });
   logger.log(`FraudGuard listening on ${base}`);

@@ -13,9 +13,12 @@ import { configureApp } from './bootstrap.js';
 import { loadConfig } from './config/app.config.js';
 import { buildOpenApiDocument, serialiseOpenApi } from './openapi.js';
 
+/** Never connected to: preview mode does not instantiate providers. */
+const PREVIEW_URL = 'postgres://preview@127.0.0.1/preview';
+
 async function generate(): Promise<void> {
   const config = loadConfig({ LOG_LEVEL: 'silent' });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, 'postgres://preview@127.0.0.1/preview'), new FastifyAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, PREVIEW_URL, [], PREVIEW_URL), new FastifyAdapter(), {
     preview: true,
     logger: false,
   });

@@ -61,3 +61,13 @@ export function auditParams(tenantId: string, entry: AuditEntry, origin: AuditOr
     entry.severity ?? 'INFO',
   ];
 }
+
+/**
+ * Walks one tenant's chain inside PostgreSQL ($1 = tenant): each row's hash recomputed over its
+ * canonical form and its prev_hash compared with the previous row's hash. One pass, nothing loaded.
+ */
+export const VERIFY_CHAIN_SQL = `SELECT count(*)::int AS checked, (min(id) FILTER (WHERE broken))::text AS first_broken_id
+  FROM (SELECT a.id,
+               a.hash IS DISTINCT FROM fg_audit_hash(a)
+               OR a.prev_hash IS DISTINCT FROM lag(a.hash) OVER (ORDER BY a.id) AS broken
+          FROM audit_logs a WHERE a.tenant_id = $1) chain`;

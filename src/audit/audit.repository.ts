@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { decodeCursor } from '../common/pagination.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import type { AuditLogQuery } from './audit.dto.js';
+import { VERIFY_CHAIN_SQL } from './audit.entry.js';
 
 export interface AuditLogRow {
   id: string;
@@ -89,19 +90,9 @@ export class AuditRepository {
     }
   }
 
-  /**
-   * Walks the tenant's chain in PostgreSQL (one pass, nothing loaded into the API): each row's hash
-   * recomputed over its canonical form, and its prev_hash compared with the previous row's hash.
-   */
+  /** Checks the tenant's hash chain in PostgreSQL (see VERIFY_CHAIN_SQL). */
   async verifyChain(): Promise<{ checked: number; first_broken_id: string | null }> {
-    const [row] = await this.db.query<{ checked: number; first_broken_id: string | null }>(
-      `SELECT count(*)::int AS checked, (min(id) FILTER (WHERE broken))::text AS first_broken_id
-         FROM (SELECT a.id,
-                      a.hash IS DISTINCT FROM fg_audit_hash(a)
-                      OR a.prev_hash IS DISTINCT FROM lag(a.hash) OVER (ORDER BY a.id) AS broken
-                 FROM audit_logs a WHERE a.tenant_id = $1) chain`,
-      [this.db.tenantId],
-    );
+    const [row] = await this.db.query<{ checked: number; first_broken_id: string | null }>(VERIFY_CHAIN_SQL, [this.db.tenantId]);
     return row;
   }
 }

@@ -26,6 +26,12 @@ export interface AppConfig {
   smtpUrl?: string;
   mailFrom: string;
   mailOutboxDir: string;
+  /** Platform operators' credential (X-Admin-Token) for /api/v1/admin and /metrics. Unset → both disabled (404). */
+  platformAdminToken?: string;
+  /** When set, /health/ready also checks Redis. */
+  redisUrl?: string;
+  /** How long SIGTERM waits for in-flight requests before closing anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +93,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent`);
   }
+  const platformAdminToken = str(env, 'PLATFORM_ADMIN_TOKEN');
+  if (platformAdminToken !== undefined && platformAdminToken.length < 32) {
+    throw new ConfigError('PLATFORM_ADMIN_TOKEN', 'must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+  }
+  const redisUrl = str(env, 'REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
   return {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -107,6 +119,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     smtpUrl: str(env, 'SMTP_URL'),
     mailFrom: str(env, 'MAIL_FROM', 'FraudGuard <no-reply@fraudguard.example>')!,
     mailOutboxDir: str(env, 'MAIL_OUTBOX_DIR', 'outbox')!,
+    platformAdminToken,
+    redisUrl,
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };
 }
 
