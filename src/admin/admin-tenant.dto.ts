@@ -5,9 +5,7 @@ import { TenantDto } from '../tenants/tenant.dto.js';
 import { PLAN_NAMES } from '../tenants/plans.js';
 import type { Plan } from '../tenants/plans.js';
 
-export const TENANT_STATUSES = ['ACTIVE', 'SUSPENDED', 'TRIAL', 'CANCELLED'] as const;
-/** What an operator can set directly; TRIAL is entered by extending a trial. */
-export const OPERATOR_STATUSES = ['ACTIVE', 'SUSPENDED', 'CANCELLED'] as const;
+import { OPERATOR_STATUSES, TENANT_STATUSES } from './admin-tenant.service.js';
 
 export class AdminTenantListQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })

@@ -3,10 +3,14 @@ import type { AuditOrigin } from '../audit/audit.entry.js';
 import { decodeCursor, Page, toPage } from '../common/pagination.js';
 import { PLANS } from '../tenants/plans.js';
 import type { TenantRow } from '../tenants/tenant.repository.js';
-import type { AdminTenantPatchDto, TENANT_STATUSES } from './admin-tenant.dto.js';
+import type { AdminTenantPatchDto } from './admin-tenant.dto.js';
 import { PlatformTenantRepository, TenantChanges, TenantWithUsage } from './platform-tenant.repository.js';
 
 const DAY_MS = 86_400_000;
+
+export const TENANT_STATUSES = ['ACTIVE', 'SUSPENDED', 'TRIAL', 'CANCELLED'] as const;
+/** What an operator can set directly; TRIAL is entered by extending a trial. */
+export const OPERATOR_STATUSES = ['ACTIVE', 'SUSPENDED', 'CANCELLED'] as const;
 
 /** Thrown for a tenant id that does not exist (the HTTP layer answers 404, the CLI exits 1). */
 export class UnknownTenantError extends ProblemException {

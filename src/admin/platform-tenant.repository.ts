@@ -113,4 +113,76 @@ export class PlatformTenantRepository {
       { tenantId, readOnly: true },
     );
   }
+
+  /** A new tenant and its first audit row ('tenant.created'), in one transaction under that tenant. */
+  createTenant(
+    tenant: { tenant_id: string; organization_name: string; subdomain: string; admin_email: string; plan: string; status: string; trial_ends_at: Date | null;
+      max_users: number; max_transactions_per_month: number; max_storage_gb: number },
+    origin: AuditOrigin,
+  ): Promise<TenantRow> {
+    return this.withTenant(tenant.tenant_id, async (client) => {
+      const row = (
+        await client.query(
+          `INSERT INTO tenants (tenant_id, organization_name, subdomain, admin_email, plan, status, trial_ends_at,
+                                max_users, max_transactions_per_month, max_storage_gb)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${TENANT_COLUMNS}`,
+          [tenant.tenant_id, tenant.organization_name, tenant.subdomain, tenant.admin_email, tenant.plan, tenant.status, tenant.trial_ends_at,
+            tenant.max_users, tenant.max_transactions_per_month, tenant.max_storage_gb],
+        )
+      ).rows[0] as TenantRow;
+      await this.appendAudit(client, tenant.tenant_id, { action: 'tenant.created', resourceType: 'tenant', resourceId: tenant.tenant_id, newValue: tenant }, origin);
+      return row;
+    });
+  }
+
+  /** A tenant user (password already hashed) and its 'user.created' audit row. */
+  createUser(
+    tenantId: string,
+    user: { email: string; password_hash: string; full_name: string | null; role: string },
+    origin: AuditOrigin,
+  ): Promise<{ id: number; tenant_id: string; email: string; full_name: string | null; role: string }> {
+    return this.withTenant(tenantId, async (client) => {
+      await this.assertExists(client, tenantId);
+      const row = (
+        await client.query(
+          `INSERT INTO tenant_users (tenant_id, email, password_hash, full_name, role, email_verified)
+           VALUES ($1, $2, $3, $4, $5, true) RETURNING id, tenant_id, email, full_name, role`,
+          [tenantId, user.email, user.password_hash, user.full_name, user.role],
+        )
+      ).rows[0];
+      await this.appendAudit(client, tenantId, { action: 'user.created', resourceType: 'user', resourceId: row.id, newValue: row }, origin);
+      return row;
+    });
+  }
+
+  /** An API key (hash and prefix only) and its 'api_key.created' audit row. */
+  createApiKey(
+    tenantId: string,
+    key: { key_name: string; key_hash: string; key_prefix: string; scopes: string[] },
+    origin: AuditOrigin,
+  ): Promise<{ id: number; tenant_id: string; key_name: string; key_prefix: string; scopes: string[]; rate_limit_per_minute: number }> {
+    return this.withTenant(tenantId, async (client) => {
+      await this.assertExists(client, tenantId);
+      const row = (
+        await client.query(
+          `INSERT INTO tenant_api_keys (tenant_id, key_name, key_hash, key_prefix, scopes)
+           VALUES ($1, $2, $3, $4, $5) RETURNING id, tenant_id, key_name, key_prefix, scopes, rate_limit_per_minute`,
+          [tenantId, key.key_name, key.key_hash, key.key_prefix, key.scopes],
+        )
+      ).rows[0];
+      await this.appendAudit(client, tenantId, { action: 'api_key.created', resourceType: 'api_key', resourceId: row.id, newValue: row }, origin);
+      return row;
+    });
+  }
+
+  private async assertExists(client: PlatformClient, tenantId: string): Promise<void> {
+    const { rowCount } = await client.query(`SELECT 1 FROM tenants WHERE tenant_id = $1`, [tenantId]);
+    if (!rowCount) throw new UnknownTenantIdError(tenantId);
+  }
+}
+
+export class UnknownTenantIdError extends Error {
+  constructor(readonly tenantId: string) {
+    super(`Tenant ${tenantId} not found`);
+  }
 }
