@@ -12,6 +12,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { TenantContextInterceptor } from './database/tenant-context.interceptor.js';
 import { HealthModule } from './health/health.module.js';
 import { MailModule } from './mail/mail.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { TenantModule } from './tenants/tenant.module.js';
 
 @Module({})
@@ -28,6 +29,7 @@ export class AppModule {
         HealthModule,
         TenantModule,
         AdminModule.forRoot(ownerDatabaseUrl),
+        ObservabilityModule,
         ...extraModules,
       ],
       providers: [

@@ -1,11 +1,13 @@
 import 'reflect-metadata';
-import { INestApplication, LogLevel, Type } from '@nestjs/common';
+import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app.config.js';
+import { HttpMetrics } from './observability/http-metrics.js';
+import { createLogger, PinoNestLogger } from './observability/logger.js';
 import { setupOpenApi } from './openapi.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -16,19 +18,9 @@ function requestId(request: IncomingMessage): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-const NEST_LOG_LEVELS: Record<string, LogLevel[]> = {
-  silent: [],
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
-
 /** What both the served app and the OpenAPI generator need: routes as clients see them. */
 export function configureApp(app: INestApplication): void {
-  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready'] });
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'metrics'] });
 }
 
 /**
@@ -41,14 +33,20 @@ export async function createApp(
   extraModules: Type[] = [],
   ownerDatabaseUrl = config.databaseUrl,
 ): Promise<NestFastifyApplication> {
+  // One pino logger for Fastify (request-bound children carry request_id, then tenant_id) and Nest.
+  // No per-request line at info: a debug line per response instead (see the onResponse hook).
+  const logger = createLogger(config.logLevel);
   const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    requestIdLogLabel: 'request_id',
     genReqId: requestId,
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     trustProxy: config.trustProxy,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, appDatabaseUrl, extraModules, ownerDatabaseUrl), adapter, {
-    logger: NEST_LOG_LEVELS[config.logLevel],
+    logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
   configureApp(app);
@@ -57,6 +55,13 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  const metrics = app.get(HttpMetrics);
+  const debug = logger.isLevelEnabled('debug');
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    if (debug) request.log.debug({ method: request.method, route, status: reply.statusCode, duration_ms: reply.elapsedTime }, 'request completed');
   });
 
   await app.init();

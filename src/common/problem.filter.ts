@@ -1,9 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { PROBLEM_BASE, ProblemDetails, ProblemException } from './problem.js';
-
-const logger = new Logger('Problem');
 
 function problem(status: number, slug: string, detail?: string, title = STATUS_CODES[status] ?? 'Error'): ProblemDetails {
   return { type: PROBLEM_BASE + slug, title, status, detail };
@@ -67,11 +65,12 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
   const { body, headers } = toProblem(error);
   // A streamed body (audit export) already sent its status line: the only honest signal left is a cut connection.
   if (reply.sent || reply.raw.headersSent) {
-    logger.error({ err: error, request_id: request.id }, `failed after the response started: ${(error as Error)?.message ?? error}`);
+    request.log.error({ err: error }, 'failed after the response started');
     reply.raw.destroy();
     return;
   }
-  if (body.status >= 500) logger.error({ err: error, request_id: request.id }, (error as Error)?.stack ?? String(error));
+  // request.log carries request_id and, once identified, tenant_id.
+  if (body.status >= 500) request.log.error({ err: error }, 'request failed');
   reply
     .status(body.status)
     .headers(headers)

@@ -34,6 +34,8 @@ export class TenantContextInterceptor implements NestInterceptor {
   }
 
   private async run(request: FastifyRequest, next: CallHandler): Promise<unknown> {
+    // From here on, the request's log lines say which tenant they concern.
+    if (request.auth) request.log = request.log.child({ tenant_id: request.auth.tenantId });
     const readOnly = request.method === 'GET' || request.method === 'HEAD';
     const tx = await TenantTransaction.begin(this.dataSource, request.auth?.tenantId ?? null, readOnly);
     request.tenantTx = tx;

@@ -5,13 +5,17 @@ import { Public } from '../common/authenticated.decorator.js';
 import { ProblemException } from '../common/problem.js';
 import { NoTransaction } from '../database/tenant-context.interceptor.js';
 import { HealthRepository } from './health.repository.js';
+import { RedisProbe } from './redis-probe.js';
 
 @ApiTags('health')
 @Controller('health')
 @Public()
 @NoTransaction()
 export class HealthController {
-  constructor(private readonly health: HealthRepository) {}
+  constructor(
+    private readonly health: HealthRepository,
+    private readonly redis: RedisProbe,
+  ) {}
 
   /** Liveness: the process answers. */
   @Get()
@@ -40,6 +44,12 @@ export class HealthController {
       throw new ProblemException(503, 'not-ready', 'Not ready', `database unreachable: ${(error as Error).message}`);
     }
     if (pending.length) throw new ProblemException(503, 'not-ready', 'Not ready', `pending migrations: ${pending.join(', ')}`);
-    return { status: 'ready', database: 'ok' };
+    if (!this.redis.configured) return { status: 'ready', database: 'ok' };
+    try {
+      await this.redis.ping();
+    } catch (error) {
+      throw new ProblemException(503, 'not-ready', 'Not ready', `redis unreachable: ${(error as Error).message}`);
+    }
+    return { status: 'ready', database: 'ok', redis: 'ok' };
   }
 }
