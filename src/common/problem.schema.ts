@@ -17,6 +17,15 @@ export class ProblemDetailsSchema {
   @ApiPropertyOptional({ type: [FieldErrorSchema] }) errors?: FieldErrorSchema[];
 }
 
+const REQUEST_ID = '6f1c2a9e-2b51-4a43-9d1e-5f7a1c0e9b2d';
+const EXAMPLES: Record<number, Record<string, unknown>> = {
+  400: { type: 'https://fraudguard.example/problems/validation-error', title: 'Validation failed', status: 400, detail: 'The request is not valid: see errors[]', errors: [{ field: 'limit', message: 'limit must not be greater than 100' }] },
+  401: { type: 'https://fraudguard.example/problems/no-tenant', title: 'Unauthorized', status: 401, detail: 'No tenant identified' },
+  403: { type: 'https://fraudguard.example/problems/insufficient-scope', title: 'Insufficient scope', status: 403, detail: 'The API key lacks the scope read:audit', missing_scopes: ['read:audit'] },
+  404: { type: 'https://fraudguard.example/problems/not-found', title: 'Not Found', status: 404, detail: 'Tenant not found' },
+  503: { type: 'https://fraudguard.example/problems/not-ready', title: 'Not ready', status: 503, detail: 'database unreachable' },
+};
+
 /** Documents problem+json responses for the given statuses, all with the shared schema. */
 export function ApiProblems(...statuses: number[]) {
   return applyDecorators(
@@ -24,7 +33,12 @@ export function ApiProblems(...statuses: number[]) {
       ApiResponse({
         status,
         description: STATUS_CODES[status] ?? 'Error',
-        content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsSchema) } } },
+        content: {
+          'application/problem+json': {
+            schema: { $ref: getSchemaPath(ProblemDetailsSchema) },
+            ...(EXAMPLES[status] ? { example: { ...EXAMPLES[status], request_id: REQUEST_ID } } : {}),
+          },
+        },
       }),
     ),
   );

@@ -60,6 +60,7 @@ describe('OpenAPI document and Swagger UI', () => {
           if (Number(status) < 400) continue;
           errors++;
           expect(response.content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/ProblemDetailsSchema' });
+          expect(response.content['application/problem+json'].example.status).toBe(Number(status));
         }
       }
     }
