@@ -44,7 +44,21 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
   return document;
 }
 
-/** The committed file's exact text: stable key order as generated, 2-space indent, final newline. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.keys(value as object)
+      .sort()
+      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+  );
+}
+
+/**
+ * The committed file's exact text: keys sorted (so the document does not depend on the order in
+ * which decorators and the CLI plugin add properties, and diffs stay small), 2-space indent,
+ * final newline. Arrays keep their order.
+ */
 export function serialiseOpenApi(document: OpenAPIObject): string {
-  return JSON.stringify(document, null, 2) + '\n';
+  return JSON.stringify(sortKeys(document), null, 2) + '\n';
 }
