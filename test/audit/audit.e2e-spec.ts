@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { seedTenant, SeededTenant } from '../support/fixtures.js';
 import { AuditProbeModule } from '../support/audit-probe.module.js';
@@ -193,6 +195,41 @@ describe('audit trail: hash chain, verify, list and exports', () => {
     expect(csv.body).toContain(`"'=HYPERLINK(""x""), ""quoted""\nline"`);
     expect(csv.body.split('bulk.row').length - 1).toBe(1234);
     expect(await verify(big)).toEqual({ valid: true, checked: 1234, first_broken_id: null });
+  });
+});
+
+describe('audit export: a client that goes away mid-stream', () => {
+  let t: TestApp;
+  let tenant: SeededTenant;
+  beforeAll(async () => {
+    // One connection: if the aborted export leaked it, every later request would time out.
+    t = await startTestApp({ env: { DB_POOL_SIZE: '1', DB_ACQUIRE_TIMEOUT_MS: '2000' } });
+    tenant = await seedTenant(t.db.ownerUrl, { scopes: AUDIT_SCOPES });
+    await withClient(t.db.ownerUrl, (c) =>
+      c.query(`INSERT INTO audit_logs (tenant_id, action, user_agent) SELECT $1, 'bulk.row', repeat('x', 500) FROM generate_series(1, 20000)`, [tenant.tenantId]),
+    );
+  });
+  afterAll(() => t.close());
+
+  it('stops reading, ends the transaction and gives the connection back', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.http.address() as AddressInfo;
+    await new Promise<void>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/api/v1/audit-logs?format=ndjson', headers: { 'X-API-Key': tenant.apiKey } }, (res) => {
+        expect(res.statusCode).toBe(200);
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? resolve() : reject(error)));
+    });
+    const res = await request(t.http).get('/api/v1/audit-logs/verify').set('X-API-Key', tenant.apiKey).expect(200);
+    expect(res.body).toEqual({ valid: true, checked: 20000, first_broken_id: null });
+    const stuck = await withClient(t.db.ownerUrl, (c) =>
+      c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`).then((r) => r.rows[0].n),
+    );
+    expect(stuck).toBe(0);
   });
 });
 
