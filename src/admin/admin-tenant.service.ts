@@ -62,16 +62,17 @@ export class AdminTenantService {
     const updated = await this.tenants.update(
       tenantId,
       (current) => this.changes(current, patch),
-      (before, after) => ({
-        action: actionOf(patch),
-        resourceType: 'tenant',
-        resourceId: tenantId,
-        severity: patch.status === 'SUSPENDED' || patch.status === 'CANCELLED' ? 'WARNING' : 'INFO',
-        ...(() => {
-          const { old_value, new_value } = diff(before, after);
-          return { oldValue: old_value, newValue: reason ? { ...new_value, reason } : new_value };
-        })(),
-      }),
+      (before, after) => {
+        const { old_value, new_value } = diff(before, after);
+        return {
+          action: actionOf(patch),
+          resourceType: 'tenant',
+          resourceId: tenantId,
+          severity: patch.status === 'SUSPENDED' || patch.status === 'CANCELLED' ? 'WARNING' : 'INFO',
+          oldValue: old_value,
+          newValue: reason ? { ...new_value, reason } : new_value,
+        };
+      },
       origin,
     );
     if (!updated) throw new UnknownTenantError(tenantId);
