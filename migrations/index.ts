@@ -6,6 +6,8 @@ import { AuthNotifications1700000000004 } from './1700000000004-auth-notificatio
 import { TransactionIngest1700000000020 } from './1700000000020-transaction-ingest.js';
 import { AccountsAndLogin1700000000010 } from './1700000000010-accounts-and-login.js';
 import { PrincipalPlan1700000000011 } from './1700000000011-principal-plan.js';
+import { AuditHashChain1700000000030 } from './1700000000030-audit-hash-chain.js';
+import { PlatformRole1700000000031 } from './1700000000031-platform-role.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
 export const migrations = [
@@ -17,4 +19,6 @@ export const migrations = [
   AccountsAndLogin1700000000010,
   PrincipalPlan1700000000011,
   TransactionIngest1700000000020,
+  AuditHashChain1700000000030,
+  PlatformRole1700000000031,
 ];

@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module.js';
 import { ApiKeyModule } from './api-keys/api-key.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -15,13 +16,15 @@ import { HealthModule } from './health/health.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { TenantModule } from './tenants/tenant.module.js';
 import { TransactionModule } from './transactions/transaction.module.js';
 import { UserModule } from './users/user.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, appDatabaseUrl: string, extraModules: Type[] = []): DynamicModule {
+  /** `ownerDatabaseUrl` is for the operators' admin API only (src/admin); tenant traffic never sees it. */
+  static forRoot(config: AppConfig, appDatabaseUrl: string, extraModules: Type[] = [], ownerDatabaseUrl = config.databaseUrl): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -36,6 +39,8 @@ export class AppModule {
         UserModule,
         IdempotencyModule,
         TransactionModule,
+        AdminModule.forRoot(ownerDatabaseUrl),
+        ObservabilityModule,
         ...extraModules,
       ],
       providers: [

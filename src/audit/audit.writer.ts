@@ -2,53 +2,43 @@ import { Inject, Injectable, Scope } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { TenantConnection } from '../database/tenant-connection.js';
+import { AUDIT_INSERT, AuditEntry, auditParams, originOf } from './audit.entry.js';
+import { DetachedAuditWriter } from './detached-audit.writer.js';
 
-export type AuditSeverity = 'INFO' | 'WARNING' | 'CRITICAL';
-
-export interface AuditEntry {
-  action: string;
-  resourceType?: string;
-  resourceId?: string | number;
-  oldValue?: unknown;
-  newValue?: unknown;
-  severity?: AuditSeverity;
-  /** Defaults to the caller's user; set for events about someone else (login of a user, …). */
-  userId?: number | null;
-}
+export type { AuditEntry, AuditSeverity } from './audit.entry.js';
 
 /**
  * Writes one audit_logs row in the request's own transaction, so the row exists exactly when the
  * change it describes does. The actor (user, or API key id and prefix), IP, user agent and request
- * id come from the request.
+ * id come from the request; secret-looking keys in old/new values are redacted; the database
+ * appends the row to the tenant's hash chain.
  */
 @Injectable({ scope: Scope.REQUEST })
 export class AuditWriter {
   constructor(
     private readonly db: TenantConnection,
+    private readonly detached: DetachedAuditWriter,
     @Inject(REQUEST) private readonly request: FastifyRequest,
   ) {}
 
   async record(entry: AuditEntry): Promise<void> {
-    const auth = this.request.auth;
-    const actor = auth?.apiKeyId ? { api_key_id: auth.apiKeyId, api_key_prefix: auth.apiKeyPrefix } : undefined;
-    const newValue = actor ? { ...(entry.newValue as object | undefined), actor } : entry.newValue;
-    await this.db.query(
-      `INSERT INTO audit_logs (tenant_id, user_id, action, resource_type, resource_id, ip_address, user_agent,
-                               request_id, old_value, new_value, severity)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        this.db.tenantId,
-        entry.userId !== undefined ? entry.userId : auth?.userId ?? null,
-        entry.action,
-        entry.resourceType ?? null,
-        entry.resourceId === undefined ? null : String(entry.resourceId),
-        this.request.ip ?? null,
-        this.request.headers['user-agent'] ?? null,
-        this.request.id,
-        entry.oldValue === undefined ? null : JSON.stringify(entry.oldValue),
-        newValue === undefined ? null : JSON.stringify(newValue),
-        entry.severity ?? 'INFO',
-      ],
-    );
+    await this.db.query(AUDIT_INSERT, auditParams(this.db.tenantId, entry, originOf(this.request)));
+  }
+
+  /**
+   * For refusals (quota, rate limit, login failure): the row is committed in its own short
+   * transaction, so it stays even though the request then fails and rolls back. Never use it for a
+   * change the request makes (that row must commit or roll back with the change).
+   * Inside a request transaction the write waits until that transaction has ended (it may hold the
+   * tenant's audit-chain lock, which the detached insert would wait on forever); it still happens
+   * before the response is sent. `tenantId` defaults to the caller's tenant.
+   */
+  async recordDetached(entry: AuditEntry, tenantId?: string): Promise<void> {
+    const tenant = tenantId ?? this.request.tenantTx?.tenantId ?? this.request.auth?.tenantId;
+    if (!tenant) throw new Error('recordDetached needs a tenant');
+    const origin = originOf(this.request);
+    const tx = this.request.tenantTx;
+    if (tx) tx.afterEnd(() => this.detached.write(tenant, entry, origin));
+    else await this.detached.write(tenant, entry, origin);
   }
 }

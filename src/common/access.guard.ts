@@ -17,7 +17,7 @@ export class AccessGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const rule = accessRule(this.reflector, context);
-    if (!rule || rule.public) return true;
+    if (!rule || rule.public || rule.operator) return true;
     const auth = context.switchToHttp().getRequest<FastifyRequest>().auth;
     if (!auth) throw new ProblemException(401, 'no-tenant', 'Unauthorized', 'No tenant identified');
 

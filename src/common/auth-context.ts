@@ -15,6 +15,8 @@ export const SCOPES = [
   'write:alerts',
   'read:accounts',
   'write:accounts',
+  // Pull the audit trail into a SIEM with an API key; people need MANAGER for the same routes.
+  'read:audit',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -5,6 +6,7 @@ import { ProblemException } from './problem.js';
 
 /** `limit` and `starting_after` of every list; extend it with the list's own filters. */
 export class PageQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -12,6 +14,7 @@ export class PageQuery {
   @Max(100)
   limit?: number = 50;
 
+  @ApiPropertyOptional({ description: 'The next_cursor of the previous page' })
   @IsOptional()
   @IsString()
   @MaxLength(512)

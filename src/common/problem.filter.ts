@@ -1,9 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { PROBLEM_BASE, ProblemDetails, ProblemException } from './problem.js';
-
-const logger = new Logger('Problem');
 
 function problem(status: number, slug: string, detail?: string, title = STATUS_CODES[status] ?? 'Error'): ProblemDetails {
   return { type: PROBLEM_BASE + slug, title, status, detail };
@@ -65,8 +63,15 @@ export function toProblem(error: any): { body: ProblemDetails; headers: Record<s
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown): void {
   const { body, headers } = toProblem(error);
-  if (body.status === 503) logger.warn(`503 for request ${request.id}: ${(error as Error)?.message ?? error}`);
-  else if (body.status >= 500) logger.error(`500 for request ${request.id}: ${(error as Error)?.stack ?? error}`);
+  // A streamed body (audit export) already sent its status line: the only honest signal left is a cut connection.
+  if (reply.sent || reply.raw.headersSent) {
+    request.log.error({ err: error }, 'failed after the response started');
+    reply.raw.destroy();
+    return;
+  }
+  // request.log carries request_id and, once identified, tenant_id.
+  if (body.status === 503) request.log.warn({ err: (error as Error)?.message }, 'database unavailable');
+  else if (body.status >= 500) request.log.error({ err: error }, 'request failed');
   reply
     .status(body.status)
     .headers(headers)

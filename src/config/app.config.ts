@@ -53,6 +53,10 @@ export interface AppConfig {
   argon2TimeCost: number;
   /** Tenants are addressed as <subdomain>.<tenantBaseDomain>. */
   tenantBaseDomain: string;
+  /** Platform operators' credential (X-Admin-Token) for /api/v1/admin and /metrics. Unset → both disabled (404). */
+  platformAdminToken?: string;
+  /** How long SIGTERM waits for in-flight requests before closing anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -130,6 +134,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent`);
   }
+  const platformAdminToken = str(env, 'PLATFORM_ADMIN_TOKEN');
+  if (platformAdminToken !== undefined && platformAdminToken.length < 32) {
+    throw new ConfigError('PLATFORM_ADMIN_TOKEN', 'must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+  }
   return {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -169,6 +177,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     argon2MemoryKib: int(env, 'ARGON2_MEMORY_KIB', 19_456, 19_456, 4_194_304),
     argon2TimeCost: int(env, 'ARGON2_TIME_COST', 2, 2, 20),
     tenantBaseDomain: tenantBaseDomain(env),
+    platformAdminToken,
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };
 }
 

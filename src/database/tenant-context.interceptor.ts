@@ -35,6 +35,8 @@ export class TenantContextInterceptor implements NestInterceptor {
   }
 
   private async run(request: FastifyRequest, next: CallHandler): Promise<unknown> {
+    // From here on, the request's log lines say which tenant they concern.
+    if (request.auth) request.log = request.log.child({ tenant_id: request.auth.tenantId });
     const readOnly = request.method === 'GET' || request.method === 'HEAD';
     const tx = await TenantTransaction.begin(this.dataSource, request.auth?.tenantId ?? null, readOnly);
     request.tenantTx = tx;
@@ -50,6 +52,7 @@ export class TenantContextInterceptor implements NestInterceptor {
     } finally {
       request.tenantTx = undefined;
       await tx.release();
+      await tx.runAfterEndTasks((error) => this.logger.error(`after-end task failed: ${error.message}`));
     }
     if (failure) {
       // A deliberately slowed error answer (failed logins) waits here, its connection already back in the pool.

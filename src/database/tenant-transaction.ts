@@ -26,6 +26,7 @@ export class TenantTransaction {
   private keepWritesOnError = false;
   private delayMs = 0;
   private readonly afterCommitTasks: Array<() => Promise<void> | void> = [];
+  private readonly afterEndTasks: Array<() => Promise<void>> = [];
   private constructor(
     private readonly runner: Runner,
     private readonly client: pg.PoolClient,
@@ -107,6 +108,26 @@ export class TenantTransaction {
 
   get answerDelayMs(): number {
     return this.delayMs;
+  }
+
+  /**
+   * Work that must happen once this transaction is over, committed OR rolled back, before the
+   * response leaves: detached audit rows of refusals (AuditWriter.recordDetached). They cannot run
+   * while this transaction is open, since it may hold the tenant's audit-chain lock.
+   */
+  afterEnd(task: () => Promise<void>): void {
+    this.afterEndTasks.push(task);
+  }
+
+  /** Runs the afterEnd tasks in order; a failure is reported to `onError` and does not stop the rest. */
+  async runAfterEndTasks(onError: (error: Error) => void): Promise<void> {
+    for (const task of this.afterEndTasks.splice(0)) {
+      try {
+        await task();
+      } catch (error) {
+        onError(error as Error);
+      }
+    }
   }
 
   async commit(): Promise<void> {

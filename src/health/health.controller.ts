@@ -1,17 +1,26 @@
 import { Controller, Get, HttpCode } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/problem.schema.js';
 import { Public } from '../common/authenticated.decorator.js';
 import { ProblemException } from '../common/problem.js';
 import { NoTransaction } from '../database/tenant-context.interceptor.js';
 import { HealthRepository } from './health.repository.js';
+import { RedisProbe } from './redis-probe.js';
 
+@ApiTags('health')
 @Controller('health')
 @Public()
 @NoTransaction()
 export class HealthController {
-  constructor(private readonly health: HealthRepository) {}
+  constructor(
+    private readonly health: HealthRepository,
+    private readonly redis: RedisProbe,
+  ) {}
 
   /** Liveness: the process answers. */
   @Get()
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } } })
   live() {
     return { status: 'ok' };
   }
@@ -19,6 +28,14 @@ export class HealthController {
   /** Readiness: the database answers as the app role and every migration is applied. */
   @Get('ready')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Readiness: database reachable as the app role, migrations applied (and Redis when configured)' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: { status: { type: 'string', example: 'ready' }, database: { type: 'string', example: 'ok' }, redis: { type: 'string', example: 'ok' } },
+    },
+  })
+  @ApiProblems(503)
   async ready() {
     let pending: string[];
     try {
@@ -27,6 +44,12 @@ export class HealthController {
       throw new ProblemException(503, 'not-ready', 'Not ready', `database unreachable: ${(error as Error).message}`);
     }
     if (pending.length) throw new ProblemException(503, 'not-ready', 'Not ready', `pending migrations: ${pending.join(', ')}`);
-    return { status: 'ready', database: 'ok' };
+    if (!this.redis.configured) return { status: 'ready', database: 'ok' };
+    try {
+      await this.redis.ping();
+    } catch (error) {
+      throw new ProblemException(503, 'not-ready', 'Not ready', `redis unreachable: ${(error as Error).message}`);
+    }
+    return { status: 'ready', database: 'ok', redis: 'ok' };
   }
 }

@@ -1,8 +1,10 @@
 import { Body, Controller, Get, Post, Put } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, Public } from '../common/authenticated.decorator.js';
-import { SignupDto, TenantUpdateDto } from './tenant.dto.js';
+import { SignupDto, TenantDto, TenantUpdateDto } from './tenant.dto.js';
 import { TenantService } from './tenant.service.js';
 
+@ApiTags('tenants')
 @Controller('tenants')
 export class TenantController {
   constructor(private readonly tenants: TenantService) {}
@@ -15,6 +17,8 @@ export class TenantController {
 
   @Get('me')
   @Authenticated()
+  @ApiOperation({ summary: "The caller's organization" })
+  @ApiOkResponse({ type: TenantDto })
   me() {
     return this.tenants.getCurrent();
   }

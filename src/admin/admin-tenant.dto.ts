@@ -1,0 +1,105 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { TenantDto } from '../tenants/tenant.dto.js';
+import { PLAN_NAMES } from '../tenants/plans.js';
+import type { Plan } from '../tenants/plans.js';
+
+import { OPERATOR_STATUSES, TENANT_STATUSES } from './admin-tenant.service.js';
+
+export class AdminTenantListQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number = 50;
+
+  @ApiPropertyOptional({ description: 'The next_cursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  @Matches(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { message: 'starting_after must be a cursor returned by this API' })
+  starting_after?: string;
+
+  @ApiPropertyOptional({ enum: TENANT_STATUSES })
+  @IsOptional()
+  @IsIn(TENANT_STATUSES)
+  status?: (typeof TENANT_STATUSES)[number];
+}
+
+export class TenantIdParam {
+  @ApiProperty({ example: 'default-tenant-001' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'id must be a tenant id' })
+  id: string;
+}
+
+/**
+ * An operator's change to one tenant. `plan` alone also resets the limits to the plan's; limits
+ * given explicitly win. `status`: SUSPENDED suspends, ACTIVE reactivates, CANCELLED cancels.
+ */
+export class AdminTenantPatchDto {
+  @ApiPropertyOptional({ enum: PLAN_NAMES })
+  @IsOptional()
+  @IsIn(PLAN_NAMES)
+  plan?: Plan;
+
+  @ApiPropertyOptional({ enum: OPERATOR_STATUSES })
+  @IsOptional()
+  @IsIn(OPERATOR_STATUSES)
+  status?: (typeof OPERATOR_STATUSES)[number];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100000 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  max_users?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 2000000000 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(2_000_000_000)
+  max_transactions_per_month?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1000000 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  max_storage_gb?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 365, description: 'Extends the trial by this many days from its end (or from now if it already ended); the tenant is put back in TRIAL unless ACTIVE' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  extend_trial_days?: number;
+
+  @ApiPropertyOptional({ maxLength: 500, description: 'Why; kept in the tenant audit trail' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+export class TenantUsageDto {
+  @ApiProperty() active_users: number;
+  @ApiProperty() active_api_keys: number;
+  @ApiProperty() accounts: number;
+  @ApiProperty() transactions_this_month: number;
+  @ApiProperty() open_alerts: number;
+}
+
+export class AdminTenantDto extends TenantDto {
+  @ApiProperty({ type: TenantUsageDto }) usage: TenantUsageDto;
+}
+
+export class AdminTenantPageDto {
+  @ApiProperty({ type: [AdminTenantDto] }) data: AdminTenantDto[];
+  @ApiProperty() has_more: boolean;
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
+}

@@ -1,0 +1,84 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { PageQuery } from '../common/pagination.js';
+
+export const AUDIT_EXPORT_FORMATS = ['json', 'csv', 'ndjson'] as const;
+export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
+
+export class AuditLogQuery extends PageQuery {
+  @ApiPropertyOptional({ example: 'api_key.created', maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  action?: string;
+
+  @ApiPropertyOptional({ example: 'api_key', maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  resource_type?: string;
+
+  @ApiPropertyOptional({ example: '42', maxLength: 128 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  resource_id?: string;
+
+  @ApiPropertyOptional({ example: 7, minimum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  user_id?: number;
+
+  @ApiPropertyOptional({ description: 'Rows at or after this instant (ISO 8601)', example: '2026-01-01T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Rows strictly before this instant (ISO 8601)', example: '2026-02-01T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({
+    enum: AUDIT_EXPORT_FORMATS,
+    default: 'json',
+    description: '`csv` and `ndjson` stream every matching row (no pagination: `limit` and `starting_after` are ignored)',
+  })
+  @IsOptional()
+  @IsIn(AUDIT_EXPORT_FORMATS)
+  format?: AuditExportFormat;
+}
+
+export class AuditLogDto {
+  @ApiProperty({ example: '1042', description: 'bigint, as a string' }) id: string;
+  @ApiProperty({ example: '2026-01-15T10:32:01.123Z' }) timestamp: string;
+  @ApiProperty({ nullable: true, type: Number, example: 7 }) user_id: number | null;
+  @ApiProperty({ example: 'api_key.created' }) action: string;
+  @ApiProperty({ nullable: true, type: String, example: 'api_key' }) resource_type: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '12' }) resource_id: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '203.0.113.7' }) ip_address: string | null;
+  @ApiProperty({ nullable: true, type: String }) user_agent: string | null;
+  @ApiProperty({ nullable: true, type: String }) request_id: string | null;
+  @ApiProperty({ nullable: true, type: Object, description: 'Secrets are never stored' }) old_value: unknown;
+  @ApiProperty({ nullable: true, type: Object, example: { key_name: 'ci', actor: { api_key_id: 3, api_key_prefix: 'fgk_live_AbCdEfG' } } })
+  new_value: unknown;
+  @ApiProperty({ enum: ['INFO', 'WARNING', 'CRITICAL'] }) severity: string;
+  @ApiProperty({ nullable: true, type: String, description: 'hash of the previous row of this tenant (null for the first)' }) prev_hash: string | null;
+  @ApiProperty({ description: 'sha256 over the canonical form of this row, prev_hash included' }) hash: string;
+}
+
+export class AuditLogPageDto {
+  @ApiProperty({ type: [AuditLogDto] }) data: AuditLogDto[];
+  @ApiProperty() has_more: boolean;
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
+}
+
+export class AuditChainVerificationDto {
+  @ApiProperty({ example: true }) valid: boolean;
+  @ApiProperty({ example: 1042, description: 'rows checked' }) checked: number;
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'id of the first row whose hash or link does not match' })
+  first_broken_id: string | null;
+}

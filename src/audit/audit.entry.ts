@@ -1,0 +1,73 @@
+import type { FastifyRequest } from 'fastify';
+import { redactSecrets } from './audit.redaction.js';
+
+export type AuditSeverity = 'INFO' | 'WARNING' | 'CRITICAL';
+
+export interface AuditEntry {
+  action: string;
+  resourceType?: string;
+  resourceId?: string | number;
+  oldValue?: unknown;
+  newValue?: unknown;
+  severity?: AuditSeverity;
+  /** Defaults to the caller's user; set for events about someone else (login of a user, …). */
+  userId?: number | null;
+}
+
+/** Who acted and from where, when that is not a tenant's request (operators, the CLI). */
+export interface AuditOrigin {
+  userId?: number | null;
+  ipAddress?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+  /** Merged into new_value.actor (API key id/prefix, operator, cli). */
+  actor?: Record<string, unknown>;
+}
+
+export const AUDIT_INSERT = `INSERT INTO audit_logs (tenant_id, user_id, action, resource_type, resource_id, ip_address, user_agent,
+                                                     request_id, old_value, new_value, severity)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
+
+/** The actor, IP, user agent and request id of a tenant's request. */
+export function originOf(request: FastifyRequest): AuditOrigin {
+  const auth = request.auth;
+  return {
+    userId: auth?.userId ?? null,
+    ipAddress: request.ip ?? null,
+    userAgent: request.headers['user-agent'] ?? null,
+    requestId: request.id,
+    actor: auth?.apiKeyId ? { api_key_id: auth.apiKeyId, api_key_prefix: auth.apiKeyPrefix } : undefined,
+  };
+}
+
+/** The parameters of AUDIT_INSERT; secrets are redacted here, so no writer can forget to. */
+export function auditParams(tenantId: string, entry: AuditEntry, origin: AuditOrigin): unknown[] {
+  const newValue = redactSecrets(entry.newValue);
+  const withActor =
+    origin.actor === undefined
+      ? newValue
+      : { ...(newValue !== null && typeof newValue === 'object' && !Array.isArray(newValue) ? newValue : newValue === undefined ? {} : { value: newValue }), actor: origin.actor };
+  return [
+    tenantId,
+    entry.userId !== undefined ? entry.userId : origin.userId ?? null,
+    entry.action,
+    entry.resourceType ?? null,
+    entry.resourceId === undefined ? null : String(entry.resourceId),
+    origin.ipAddress ?? null,
+    origin.userAgent ? origin.userAgent.slice(0, 1024) : null,
+    origin.requestId ?? null,
+    entry.oldValue === undefined ? null : JSON.stringify(redactSecrets(entry.oldValue)),
+    withActor === undefined ? null : JSON.stringify(withActor),
+    entry.severity ?? 'INFO',
+  ];
+}
+
+/**
+ * Walks one tenant's chain inside PostgreSQL ($1 = tenant): each row's hash recomputed over its
+ * canonical form and its prev_hash compared with the previous row's hash. One pass, nothing loaded.
+ */
+export const VERIFY_CHAIN_SQL = `SELECT count(*)::int AS checked, (min(id) FILTER (WHERE broken))::text AS first_broken_id
+  FROM (SELECT a.id,
+               a.hash IS DISTINCT FROM fg_audit_hash(a)
+               OR a.prev_hash IS DISTINCT FROM lag(a.hash) OVER (ORDER BY a.id) AS broken
+          FROM audit_logs a WHERE a.tenant_id = $1) chain`;

@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { decodeCursor } from '../common/pagination.js';
+import { TenantConnection } from '../database/tenant-connection.js';
+import type { AuditLogQuery } from './audit.dto.js';
+import { VERIFY_CHAIN_SQL } from './audit.entry.js';
+
+export interface AuditLogRow {
+  id: string;
+  timestamp: string;
+  user_id: number | null;
+  action: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  old_value: unknown;
+  new_value: unknown;
+  severity: string;
+  prev_hash: string | null;
+  hash: string;
+}
+
+export const AUDIT_COLUMNS = [
+  'id', 'timestamp', 'user_id', 'action', 'resource_type', 'resource_id', 'ip_address', 'user_agent',
+  'request_id', 'old_value', 'new_value', 'severity', 'prev_hash', 'hash',
+] as const;
+
+const SELECT_COLUMNS = `id::text AS id, to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS timestamp,
+  user_id, action, resource_type, resource_id, host(ip_address) AS ip_address, user_agent, request_id,
+  old_value, new_value, severity, prev_hash, hash`;
+
+const EXPORT_BATCH = 500;
+
+@Injectable()
+export class AuditRepository {
+  constructor(private readonly db: TenantConnection) {}
+
+  /** WHERE clause and parameters for the filters; $1 is always the tenant. */
+  private where(query: AuditLogQuery): { sql: string; params: unknown[] } {
+    const params: unknown[] = [this.db.tenantId];
+    const clauses = ['a.tenant_id = $1'];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      clauses.push(sql.replace('?', `$${params.length}`));
+    };
+    if (query.action !== undefined) add('a.action = ?', query.action);
+    if (query.resource_type !== undefined) add('a.resource_type = ?', query.resource_type);
+    if (query.resource_id !== undefined) add('a.resource_id = ?', query.resource_id);
+    if (query.user_id !== undefined) add('a.user_id = ?', query.user_id);
+    if (query.from !== undefined) add('a.timestamp >= ?::timestamptz', query.from);
+    if (query.to !== undefined) add('a.timestamp < ?::timestamptz', query.to);
+    return { sql: clauses.join(' AND '), params };
+  }
+
+  /** Newest first, keyset on id; fetches limit + 1 so the caller knows whether there is more. */
+  async list(query: AuditLogQuery, limit: number): Promise<AuditLogRow[]> {
+    const { sql, params } = this.where(query);
+    const cursor = decodeCursor(query.starting_after, 1);
+    let keyset = '';
+    if (cursor) {
+      if (!/^\d{1,19}$/.test(String(cursor[0]))) return [];
+      params.push(String(cursor[0]));
+      keyset = ` AND a.id < $${params.length}::bigint`;
+    }
+    params.push(limit + 1);
+    return this.db.query<AuditLogRow>(
+      `SELECT ${SELECT_COLUMNS} FROM audit_logs a WHERE ${sql}${keyset} ORDER BY a.id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /**
+   * Every matching row, newest first, in batches through a server-side cursor on the request's own
+   * connection and transaction: memory stays at one batch whatever the trail's size.
+   * `consume` may await (back-pressure) and return false to stop early (client gone).
+   */
+  async forEachBatch(query: AuditLogQuery, consume: (rows: AuditLogRow[]) => Promise<boolean>): Promise<void> {
+    const { sql, params } = this.where(query);
+    await this.db.query(`DECLARE audit_export NO SCROLL CURSOR FOR SELECT ${SELECT_COLUMNS} FROM audit_logs a WHERE ${sql} ORDER BY a.id DESC`, params);
+    try {
+      for (;;) {
+        const rows = await this.db.query<AuditLogRow>(`FETCH ${EXPORT_BATCH} FROM audit_export`);
+        if (rows.length === 0) break;
+        if (!(await consume(rows))) break;
+        if (rows.length < EXPORT_BATCH) break;
+      }
+    } finally {
+      await this.db.query('CLOSE audit_export').catch(() => undefined);
+    }
+  }
+
+  /** Checks the tenant's hash chain in PostgreSQL (see VERIFY_CHAIN_SQL). */
+  async verifyChain(): Promise<{ checked: number; first_broken_id: string | null }> {
+    const [row] = await this.db.query<{ checked: number; first_broken_id: string | null }>(VERIFY_CHAIN_SQL, [this.db.tenantId]);
+    return row;
+  }
+}

@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import request from 'supertest';
+import { startTestApp, TestApp } from '../support/test-app.js';
+import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
+
+const CLI = path.resolve('dist/src/admin/cli.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+/** The CLI as operators run it: a separate node process against a real database (npm test builds dist/ first). */
+function cli(ownerUrl: string, args: string[], stdin?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH, DATABASE_URL: ownerUrl, LOG_LEVEL: 'error', CURSOR_SECRET: 'cli-test' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      let json: any;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolve({ code, stdout, stderr, json });
+    });
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+describe('operators CLI (child processes against a real database)', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await startTestApp({ db });
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  it('prints help, and exits 2 on usage errors', async () => {
+    const help = await cli(db.ownerUrl, ['--help']);
+    expect(help.code).toBe(0);
+    const names = ['migrate', 'tenant:create', 'tenant:list', 'tenant:suspend', 'tenant:activate', 'user:create', 'apikey:create', 'audit:verify'];
+    const helps = await Promise.all(names.map((name) => cli(db.ownerUrl, [name, '--help'])));
+    names.forEach((name, index) => {
+      expect(help.stdout).toContain(name);
+      expect({ name, code: helps[index].code }).toEqual({ name, code: 0 });
+      expect(helps[index].stdout).toMatch(new RegExp(`^Usage: npm run cli -- ${name}`));
+    });
+    expect((await cli(db.ownerUrl, [])).code).toBe(2);
+    expect((await cli(db.ownerUrl, ['tenant:explode'])).code).toBe(2);
+    const unknownOption = await cli(db.ownerUrl, ['tenant:list', '--colour']);
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toMatch(/Usage:/);
+    expect((await cli(db.ownerUrl, ['tenant:create', '--name', 'X'])).code).toBe(2);
+    expect((await cli(db.ownerUrl, ['tenant:create', '--name', 'X', '--subdomain', 'admin', '--admin-email', 'a@b.example'])).code).toBe(2);
+    expect((await cli(db.ownerUrl, ['apikey:create', '--tenant', 'x', '--scopes', 'root'])).code).toBe(2);
+    expect((await cli(db.ownerUrl, ['audit:verify'])).code).toBe(2);
+  });
+
+  it('migrate applies every migration to an empty database, then has nothing to do', async () => {
+    const empty = await createTestDatabase({ template: '' });
+    try {
+      const first = await cli(empty.ownerUrl, ['migrate']);
+      expect(first.code).toBe(0);
+      expect(first.json.applied).toEqual(expect.arrayContaining(['RowLevelSecurity1700000000003', 'AuditHashChain1700000000030', 'PlatformRole1700000000031']));
+      const again = await cli(empty.ownerUrl, ['migrate']);
+      expect(again.json).toEqual({ applied: [] });
+    } finally {
+      await empty.drop();
+    }
+    expect((await cli('postgres://nobody@127.0.0.1:1/none', ['migrate'])).code).toBe(1);
+  });
+
+  it('creates a tenant, a user and an API key that works against the API', async () => {
+    const created = await cli(db.ownerUrl, ['tenant:create', '--name', 'Cli Corp', '--subdomain', 'cli-corp', '--admin-email', 'ops@cli.example', '--plan', 'PROFESSIONAL']);
+    expect(created.code).toBe(0);
+    expect(created.json).toMatchObject({ organization_name: 'Cli Corp', subdomain: 'cli-corp', plan: 'PROFESSIONAL', status: 'ACTIVE', max_users: 25 });
+    tenantId = created.json.tenant_id;
+    const duplicate = await cli(db.ownerUrl, ['tenant:create', '--name', 'Again', '--subdomain', 'cli-corp', '--admin-email', 'x@cli.example']);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toMatch(/already exists/);
+
+    const user = await cli(db.ownerUrl, ['user:create', '--tenant', tenantId, '--email', 'anna@cli.example', '--role', 'MANAGER']);
+    expect(user.code).toBe(0);
+    expect(user.json).toMatchObject({ tenant_id: tenantId, email: 'anna@cli.example', role: 'MANAGER', password: expect.any(String) });
+    expect(user.stdout).not.toMatch(/argon2/);
+    const piped = await cli(db.ownerUrl, ['user:create', '--tenant', tenantId, '--email', 'ben@cli.example', '--password-stdin'], 'correct horse battery staple\n');
+    expect(piped.code).toBe(0);
+    expect(piped.json.password).toBeUndefined();
+    const hashes = await withClient(db.ownerUrl, (c) => c.query(`SELECT password_hash FROM tenant_users WHERE tenant_id = $1`, [tenantId]).then((r) => r.rows));
+    expect(hashes.every((row) => row.password_hash.startsWith('$argon2id$v=19$m=19456,p=1,t=2$'))).toBe(true);
+
+    const key = await cli(db.ownerUrl, ['apikey:create', '--tenant', tenantId, '--name', 'ingest', '--scopes', 'read:transactions,read:audit']);
+    expect(key.code).toBe(0);
+    expect(key.json).toMatchObject({ key_name: 'ingest', scopes: ['read:transactions', 'read:audit'], api_key: expect.stringMatching(/^fgk_live_/) });
+    const me = await request(t.http).get('/api/v1/tenants/me').set('X-API-Key', key.json.api_key).expect(200);
+    expect(me.body.tenant_id).toBe(tenantId);
+
+    expect((await cli(db.ownerUrl, ['apikey:create', '--tenant', 'no-such-tenant'])).code).toBe(1);
+    expect((await cli(db.ownerUrl, ['user:create', '--tenant', 'no-such-tenant', '--email', 'x@y.example'])).code).toBe(1);
+  });
+
+  it('lists, suspends and reactivates, all audited into the tenant trail', async () => {
+    const list = await cli(db.ownerUrl, ['tenant:list']);
+    expect(list.code).toBe(0);
+    expect(list.json.find((tenant: any) => tenant.tenant_id === tenantId).usage).toMatchObject({ active_users: 2, active_api_keys: 1 });
+
+    const suspended = await cli(db.ownerUrl, ['tenant:suspend', tenantId, '--reason', 'unpaid']);
+    expect(suspended.code).toBe(0);
+    expect(suspended.json.status).toBe('SUSPENDED');
+    expect((await cli(db.ownerUrl, ['tenant:list', '--status', 'SUSPENDED'])).json.map((tenant: any) => tenant.tenant_id)).toEqual([tenantId]);
+    expect((await cli(db.ownerUrl, ['tenant:activate', tenantId])).json.status).toBe('ACTIVE');
+    expect((await cli(db.ownerUrl, ['tenant:suspend', 'no-such-tenant'])).code).toBe(1);
+
+    const rows = await withClient(db.ownerUrl, (c) =>
+      c.query(`SELECT action, new_value FROM audit_logs WHERE tenant_id = $1 ORDER BY id`, [tenantId]).then((r) => r.rows),
+    );
+    expect(rows.map((row) => row.action)).toEqual(['tenant.created', 'user.created', 'user.created', 'api_key.created', 'tenant.suspended', 'tenant.reactivated']);
+    for (const row of rows) expect(row.new_value.actor).toMatchObject({ operator: 'cli' });
+    expect(JSON.stringify(rows)).not.toMatch(/argon2|fgk_live_[A-Za-z0-9_-]{20}/);
+  });
+
+  it('audit:verify exits 0 on an intact chain and 1 once a row is edited', async () => {
+    const ok = await cli(db.ownerUrl, ['audit:verify', tenantId]);
+    expect(ok.code).toBe(0);
+    expect(ok.json).toEqual({ tenant_id: tenantId, valid: true, checked: 6, first_broken_id: null });
+    const all = await cli(db.ownerUrl, ['audit:verify', '--all']);
+    expect(all.code).toBe(0);
+    expect(all.json.every((result: any) => result.valid)).toBe(true);
+    expect((await cli(db.ownerUrl, ['audit:verify', 'no-such-tenant'])).code).toBe(1);
+
+    await withClient(db.ownerUrl, (c) =>
+      c.query(`UPDATE audit_logs SET action = 'tenant.nothing' WHERE tenant_id = $1 AND action = 'tenant.suspended'`, [tenantId]),
+    );
+    const broken = await cli(db.ownerUrl, ['audit:verify', tenantId]);
+    expect(broken.code).toBe(1);
+    expect(broken.json).toMatchObject({ valid: false, checked: 6, first_broken_id: expect.any(String) });
+    expect(broken.stderr).toMatch(/audit chain broken/);
+    expect((await cli(db.ownerUrl, ['audit:verify', '--all'])).code).toBe(1);
+  });
+});

@@ -1,0 +1,42 @@
+import { createOwnerDataSource } from '../../src/database/data-source.js';
+import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
+
+describe('migrations 0030 (audit hash chain) and 0031 (platform role)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it('chain rows written before the migration, and go down and up again cleanly', async () => {
+    const owner = createOwnerDataSource(db.ownerUrl);
+    await owner.initialize();
+    try {
+      await owner.undoLastMigration({ transaction: 'each' });
+      await owner.undoLastMigration({ transaction: 'each' });
+      await withClient(db.ownerUrl, async (c) => {
+        const columns = await c.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'audit_logs' AND column_name IN ('hash', 'prev_hash')`);
+        expect(columns.rows).toEqual([]);
+        const grants = await c.query(`SELECT count(*)::int AS n FROM information_schema.role_table_grants WHERE grantee = 'fraudguard_platform'`);
+        expect(grants.rows[0].n).toBe(0);
+        // Legacy rows, as a pre-0030 database would have them.
+        await c.query(`INSERT INTO audit_logs (tenant_id, action) VALUES ('default-tenant-001', 'legacy.one'), ('default-tenant-001', 'legacy.two')`);
+      });
+      expect((await owner.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual(['AuditHashChain1700000000030', 'PlatformRole1700000000031']);
+    } finally {
+      await owner.destroy();
+    }
+    await withClient(db.ownerUrl, async (c) => {
+      await c.query(`INSERT INTO audit_logs (tenant_id, action) VALUES ('default-tenant-001', 'after.migration')`);
+      const rows = (await c.query(`SELECT action, prev_hash, hash FROM audit_logs WHERE tenant_id = 'default-tenant-001' ORDER BY id`)).rows;
+      expect(rows.map((row) => row.action)).toEqual(['legacy.one', 'legacy.two', 'after.migration']);
+      expect(rows[0].prev_hash).toBeNull();
+      expect(rows[1].prev_hash).toBe(rows[0].hash);
+      expect(rows[2].prev_hash).toBe(rows[1].hash);
+      const broken = await c.query(
+        `SELECT count(*)::int AS n FROM (SELECT a.hash IS DISTINCT FROM fg_audit_hash(a) AS bad FROM audit_logs a) x WHERE bad`,
+      );
+      expect(broken.rows[0].n).toBe(0);
+    });
+  });
+});

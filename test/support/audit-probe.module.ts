@@ -1,0 +1,51 @@
+import { Body, Controller, Injectable, Module, Post } from '@nestjs/common';
+import { AuditWriter } from '../../src/audit/audit.writer.js';
+import { Authenticated } from '../../src/common/authenticated.decorator.js';
+import { ProblemException } from '../../src/common/problem.js';
+
+/**
+ * Test-only routes that write audit rows the way feature code does (AuditWriter.record in the
+ * request's transaction, recordDetached for a refusal whose request then fails).
+ */
+@Injectable()
+class AuditProbeService {
+  constructor(private readonly audit: AuditWriter) {}
+
+  async write(body: any): Promise<{ ok: true }> {
+    await this.audit.record({
+      action: String(body.action ?? 'probe.changed'),
+      resourceType: body.resource_type,
+      resourceId: body.resource_id,
+      oldValue: body.old_value,
+      newValue: body.new_value,
+      userId: body.user_id,
+    });
+    return { ok: true };
+  }
+
+  async refuse(): Promise<never> {
+    await this.audit.record({ action: 'probe.rolled_back' });
+    await this.audit.recordDetached({ action: 'quota.refused', resourceType: 'transaction', severity: 'WARNING', newValue: { limit: 10 } });
+    throw new ProblemException(429, 'plan-limit', 'Plan limit reached', 'probe refusal');
+  }
+}
+
+@Controller('probe/audit')
+class AuditProbeController {
+  constructor(private readonly probe: AuditProbeService) {}
+
+  @Post()
+  @Authenticated()
+  write(@Body() body: any) {
+    return this.probe.write(body);
+  }
+
+  @Post('refuse')
+  @Authenticated()
+  refuse() {
+    return this.probe.refuse();
+  }
+}
+
+@Module({ controllers: [AuditProbeController], providers: [AuditProbeService] })
+export class AuditProbeModule {}
