@@ -12,7 +12,8 @@ import { ApiKeyAuthenticator } from './api-key.authenticator.js';
 import { ApiKeyRepository, ApiKeyRow } from './api-key.repository.js';
 import { generateApiKey } from './api-key.token.js';
 
-const READ_SCOPES = SCOPES.filter((scope) => scope.startsWith('read:'));
+// The audit trail is for ADMIN and MANAGER (its route says so): read:audit is not an everyday read.
+const READ_SCOPES = SCOPES.filter((scope) => scope.startsWith('read:') && scope !== 'read:audit');
 
 /** What each role may do through the API, expressed as scopes: a key is never broader than its creator. */
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {

@@ -72,7 +72,7 @@ const refused = (res: request.Response) => [403, 404].includes(res.status);
  * One case per route of the application: what tenant B does to reach tenant A's data there.
  * `expect` says what a correct answer is; every answer is also searched for A's markers.
  */
-const CASES: Record<string, { run: Case; expect: 'refused' | 'own' | 'rejected' }> = {
+const CASES: Record<string, { run: Case; expect: 'refused' | 'own' | 'rejected' | 'closed' }> = {
   'GET /health': { run: (_b, _a, auth) => request(http).get('/health').set(...auth), expect: 'own' },
   'GET /health/ready': { run: (_b, _a, auth) => request(http).get('/health/ready').set(...auth), expect: 'own' },
   'POST /api/v1/tenants/signup': {
@@ -147,6 +147,18 @@ const CASES: Record<string, { run: Case; expect: 'refused' | 'own' | 'rejected' 
   'GET /api/v1/alerts': { run: (_b, _a, auth) => request(http).get('/api/v1/alerts').set(...auth), expect: 'own' },
   'GET /api/v1/alerts/:id': { run: (_b, a, auth) => request(http).get(`/api/v1/alerts/${a.alertId}`).set(...auth), expect: 'refused' },
   'PATCH /api/v1/alerts/:id': { run: (_b, a, auth) => request(http).patch(`/api/v1/alerts/${a.alertId}`).set(...auth).send({ handled: true, resolution: 'FRAUD' }), expect: 'refused' },
+  'GET /api/v1/audit-logs': {
+    run: (_b, a, auth) => request(http).get(`/api/v1/audit-logs?format=ndjson&resource_id=${a.accountId}`).set(...auth),
+    expect: 'own',
+  },
+  'GET /api/v1/audit-logs/verify': { run: (_b, _a, auth) => request(http).get('/api/v1/audit-logs/verify').set(...auth), expect: 'own' },
+  'GET /api/v1/admin/tenants': { run: (_b, _a, auth) => request(http).get('/api/v1/admin/tenants').set(...auth), expect: 'closed' },
+  'GET /api/v1/admin/tenants/:id': { run: (_b, a, auth) => request(http).get(`/api/v1/admin/tenants/${a.tenantId}`).set(...auth), expect: 'closed' },
+  'PATCH /api/v1/admin/tenants/:id': {
+    run: (_b, a, auth) => request(http).patch(`/api/v1/admin/tenants/${a.tenantId}`).set(...auth).send({ status: 'SUSPENDED' }),
+    expect: 'closed',
+  },
+  'GET /metrics': { run: (_b, _a, auth) => request(http).get('/metrics').set(...auth), expect: 'closed' },
 };
 
 let http: TestApp['http'];
@@ -197,11 +209,13 @@ describe.each(MODES)('isolation attack suite (%s): tenant B against tenant A on 
       for (const [route, { run, expect: expected }] of Object.entries(CASES)) {
         http = t.http;
         const res = await run(b, a, auth);
-        const text = JSON.stringify(res.body ?? res.text);
+        // An echo of the URL B itself sent ("Cannot GET /…/<id>") is not a leak: remove it first.
+        const text = (res.text || JSON.stringify(res.body)).split((res as unknown as { req: { path: string } }).req.path).join('');
         const leaked = markers(a).filter((marker) => text.includes(marker));
         if (leaked.length) failures.push(`${route}: answer contains ${leaked.join(', ')}`);
         if (res.status >= 500) failures.push(`${route}: ${res.status}`);
         if (expected === 'refused' && !refused(res)) failures.push(`${route}: expected 404/403, got ${res.status}`);
+        if (expected === 'closed' && ![401, 403, 404].includes(res.status)) failures.push(`${route}: operator route answered ${res.status}`);
         if (expected === 'rejected' && (res.status < 400 || res.status >= 500)) failures.push(`${route}: expected a 4xx, got ${res.status}`);
         if (expected === 'own' && res.status === 200 && Array.isArray(res.body?.data)) {
           const tenants = listedTenants(res.body).filter((tenant) => tenant !== undefined);

@@ -2,14 +2,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, Browser } from 'playwright-core';
-import { seedTenant, SeededTenant } from '../support/fixtures.js';
+import { seedDomainRows, seedTenant, SeededTenant } from '../support/fixtures.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
-/**
- * The GET route "Try it out" runs: a tenant-scoped read that an API key may call. After issue 4 is
- * merged this becomes { tag: 'transactions', operationId: 'Transaction_list', … } — one line.
- */
-const ROUTE = { tag: 'tenants', operationId: 'Tenant_me', path: '/api/v1/tenants/me' };
+/** The GET route "Try it out" runs: the tenant's transaction list, with an API key. */
+const ROUTE = { tag: 'Transaction', operationId: 'Transaction_list', path: '/api/v1/transactions' };
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-artifacts');
@@ -21,12 +18,16 @@ if (!existsSync(CHROMIUM)) {
 describeWithChromium('Swagger UI in headless Chromium', () => {
   let t: TestApp;
   let tenant: SeededTenant;
+  let mine: Awaited<ReturnType<typeof seedDomainRows>>;
+  let theirs: Awaited<ReturnType<typeof seedDomainRows>>;
   let browser: Browser;
   let baseUrl: string;
 
   beforeAll(async () => {
     t = await startTestApp();
     tenant = await seedTenant(t.db.ownerUrl);
+    mine = await seedDomainRows(t.db.ownerUrl, tenant.tenantId);
+    theirs = await seedDomainRows(t.db.ownerUrl, (await seedTenant(t.db.ownerUrl)).tenantId);
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     browser = await chromium.launch({
@@ -66,7 +67,8 @@ describeWithChromium('Swagger UI in headless Chromium', () => {
     await shownStatus.waitFor();
     expect((await shownStatus.innerText()).trim()).toBe('200');
     const shownBody = await operation.locator('.live-responses-table .response-col_description .microlight').first().innerText();
-    expect(shownBody).toContain(tenant.tenantId);
+    expect(shownBody).toContain(mine.transactionId); // the tenant's rows …
+    expect(shownBody).not.toContain(theirs.transactionId); // … and only those
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'swagger-try-it-out.png'), fullPage: true });

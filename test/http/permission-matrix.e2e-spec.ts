@@ -60,6 +60,8 @@ describe('permission matrix (docs/permissions.md) — every route × every role 
       expect({ route: route.route, decorated: route.rule !== undefined }).toEqual({ route: route.route, decorated: true });
       const isPublic = PRINCIPALS.every((p) => row.cells[p] === 'public');
       expect({ route: route.route, public: !!route.rule?.public }).toEqual({ route: route.route, public: isPublic });
+      const isOperator = PRINCIPALS.every((p) => row.cells[p] === 'operator');
+      expect({ route: route.route, operator: !!route.rule?.operator }).toEqual({ route: route.route, operator: isOperator });
     }
   });
 
@@ -74,6 +76,14 @@ describe('permission matrix (docs/permissions.md) — every route × every role 
         if (header) req = req.set(header[0], header[1]);
         return ['POST', 'PUT', 'PATCH'].includes(route.method) ? req.send({}) : req;
       };
+      if (row.cells.ADMIN === 'operator') {
+        // No tenant credential, and no credential at all, opens an operator route.
+        for (const header of [...PRINCIPALS.map((p) => credentials.get(p)), undefined, ['Host', `${tenant.subdomain}.fraudguard.example`] as [string, string]]) {
+          const res = await call(header);
+          if (![401, 403, 404].includes(res.status)) mismatches.push(`${route.route} as ${header?.[0] ?? 'anonymous'}: operator route answered ${res.status}`);
+        }
+        continue;
+      }
       for (const principal of PRINCIPALS) {
         const cell = row.cells[principal];
         const res = await call(credentials.get(principal));

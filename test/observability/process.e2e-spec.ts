@@ -24,9 +24,14 @@ describe('the deployed process: structured logs and graceful shutdown', () => {
     const app = await startAppProcess(db.ownerUrl, { LOG_LEVEL: 'debug', PLATFORM_ADMIN_TOKEN: TOKEN });
     try {
       const res = await fetch(`${app.baseUrl}/api/v1/tenants/me`, {
-        headers: { 'X-API-Key': tenant.apiKey, 'X-Request-Id': 'log-test-1', Authorization: 'Bearer not-a-real-jwt', Cookie: 'session=abc' },
+        headers: { 'X-API-Key': tenant.apiKey, 'X-Request-Id': 'log-test-1', Cookie: 'session=abc' },
       });
       expect(res.status).toBe(200);
+      // A bogus bearer next to the key is refused (401); it must not reach the logs either.
+      const refused = await fetch(`${app.baseUrl}/api/v1/tenants/me`, {
+        headers: { 'X-API-Key': tenant.apiKey, 'X-Request-Id': 'log-test-2', Authorization: 'Bearer not-a-real-jwt' },
+      });
+      expect(refused.status).toBe(401);
       await fetch(`${app.baseUrl}/metrics`, { headers: { 'X-Admin-Token': TOKEN } });
       await new Promise((resolve) => setTimeout(resolve, 200));
     } finally {

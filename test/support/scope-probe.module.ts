@@ -42,6 +42,12 @@ class ScopeProbeController {
   writeAccounts() {
     return { ok: true };
   }
+
+  @Get('read-audit')
+  @Authenticated({ role: 'MANAGER', scopes: ['read:audit'] })
+  readAudit() {
+    return { ok: true };
+  }
 }
 
 @Module({ controllers: [ScopeProbeController] })
