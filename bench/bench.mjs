@@ -20,7 +20,7 @@
  *    writes it to bench/results.md (BENCH_RESULTS to write elsewhere).
  *
  * BENCH_SCENARIOS=fg-list,… runs only those scenarios (e.g. for a CPU profile with
- * BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=.data/profiles").
+ * BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=.data/profiles"; BENCH_CEILING_NODE_ARGS for the ceiling).
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
@@ -229,7 +229,8 @@ function startFraudGuard(db) {
 }
 
 function startCeiling(db) {
-  return startSystem('ceiling', process.execPath, [path.join(root, 'bench/ceiling/server.mjs')], { env: { APP_DATABASE_URL: db.appUrl, NODE_ENV: 'production' } }, '/');
+  const nodeArgs = (env.BENCH_CEILING_NODE_ARGS || '').split(' ').filter(Boolean);
+  return startSystem('ceiling', process.execPath, [...nodeArgs, path.join(root, 'bench/ceiling/server.mjs')], { env: { APP_DATABASE_URL: db.appUrl, NODE_ENV: 'production' } }, '/');
 }
 
 function startPostGraphile(db) {
