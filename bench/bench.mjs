@@ -1,23 +1,37 @@
 /**
- * Load benchmark (not part of `npm test`). Plain JavaScript importing the compiled build, like the
- * test global setup; `npm run bench` builds first.
+ * Benchmark against peers (not part of `npm test`; `npm run bench` builds first). Plain JavaScript
+ * importing the compiled build, like the test global setup.
  *
  * 1. Creates a database (BENCH_DB, default fg_bench) on the server of DATABASE_URL (a superuser or
  *    owner URL; without it an embedded cluster under .data/bench), migrates it, and fills it as the
  *    owner with generate_series: BENCH_TENANTS tenants × BENCH_TXNS transactions over
- *    BENCH_ACCOUNTS accounts each, plus one API key per tenant.
- * 2. Starts the API (`node dist/src/main.js`) in a child process on loopback.
- * 3. Runs autocannon against GET /api/v1/transactions?limit=50, POST /api/v1/transactions and
- *    POST /api/v1/transactions/batch (BENCH_BATCH_SIZE items), rotating the tenants' API keys,
- *    and prints requests/s, p50/p99 latency and, for the batch, rows/s.
+ *    BENCH_ACCOUNTS accounts each, plus one "big" tenant with BENCH_BIG_TXNS transactions; mints
+ *    one API key per tenant (rate limit lifted).
+ * 2. Starts, on loopback, with the same pool size (BENCH_POOL_SIZE): FraudGuard
+ *    (`node dist/src/main.js`, NODE_ENV=production, RATE_LIMIT_ENABLED=false), the ceiling
+ *    (bench/ceiling/server.mjs, Fastify + pg and nothing else) and PostGraphile 5
+ *    (bench/postgraphile/server.mjs on the node@22 binary of bench/postgraphile/node_modules).
+ * 3. Runs BENCH_ROUNDS rounds, each interleaving the systems:
+ *    FG list, ceiling list, PGL list, FG ingest, ceiling ingest, PGL ingest, FG batch,
+ *    FG list of one 10k-row tenant, FG list of the big tenant —
+ *    autocannon, BENCH_CONNECTIONS connections, BENCH_DURATION seconds each, rotating the tenants'
+ *    API keys; FraudGuard's resident memory is sampled from /proc throughout.
+ * 4. Prints the medians over the rounds as a markdown table with the ratios and targets, and
+ *    writes it to bench/results.md (BENCH_RESULTS to write elsewhere).
+ *
+ * BENCH_SCENARIOS=fg-list,… runs only those scenarios (e.g. for a CPU profile with
+ * BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=.data/profiles"; BENCH_CEILING_NODE_ARGS for the ceiling).
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { generateApiKey } from '../dist/src/api-keys/api-key.token.js';
+import { appRoleUrl } from '../dist/src/config/app.config.js';
 import { createOwnerDataSource } from '../dist/src/database/data-source.js';
 import { startEmbeddedPostgres } from '../dist/src/database/embedded-postgres.js';
 
@@ -27,15 +41,21 @@ const num = (name, fallback) => (env[name] ? Number(env[name]) : fallback);
 const settings = {
   tenants: num('BENCH_TENANTS', 100),
   txns: num('BENCH_TXNS', 10_000),
+  bigTxns: num('BENCH_BIG_TXNS', 1_000_000),
   accounts: num('BENCH_ACCOUNTS', 100),
+  rounds: num('BENCH_ROUNDS', 3),
   duration: num('BENCH_DURATION', 10),
-  connections: num('BENCH_CONNECTIONS', 20),
+  warmup: num('BENCH_WARMUP', 3),
+  connections: num('BENCH_CONNECTIONS', 10),
   batchSize: num('BENCH_BATCH_SIZE', 1000),
   batchConnections: num('BENCH_BATCH_CONNECTIONS', 2),
-  poolSize: num('BENCH_POOL_SIZE', 20),
+  poolSize: num('BENCH_POOL_SIZE', 10),
   database: env.BENCH_DB || 'fg_bench',
   reuse: env.BENCH_REUSE === '1',
 };
+const only = env.BENCH_SCENARIOS ? new Set(env.BENCH_SCENARIOS.split(',')) : undefined;
+const appPassword = env.APP_DB_PASSWORD || 'fraudguard_app_dev';
+const BIG_TENANT = 'benchbig-00001';
 
 function databaseUrl(serverUrl, database) {
   const url = new URL(serverUrl);
@@ -71,6 +91,9 @@ async function timed(label, work) {
   return result;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Database
+
 async function prepareDatabase(serverUrl) {
   const url = databaseUrl(serverUrl, settings.database);
   const exists = await withClient(serverUrl, async (client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [settings.database])).rowCount > 0);
@@ -85,23 +108,41 @@ async function prepareDatabase(serverUrl) {
     await owner.initialize();
     await owner.runMigrations({ transaction: 'each' });
     await owner.destroy();
-    await timed(`seeded ${settings.tenants} tenants × ${settings.txns} transactions`, () => seed(url));
+    await timed(`seeded ${settings.tenants} tenants × ${settings.txns} transactions + 1 tenant × ${settings.bigTxns}`, () => seed(url));
   }
   // Keys are stored hashed: mint fresh ones for this run (plaintext only in memory).
-  const keys = await withClient(url, async (client) => {
-    const issued = [];
-    const { rows } = await client.query(`SELECT tenant_id FROM tenants WHERE tenant_id LIKE 'bench-%' ORDER BY tenant_id`);
-    for (const row of rows) issued.push({ tenantId: row.tenant_id, ...generateApiKey() });
-    await client.query(`DELETE FROM tenant_api_keys WHERE tenant_id LIKE 'bench-%'`);
+  return withClient(url, async (client) => {
+    const { rows } = await client.query(
+      `SELECT t.tenant_id, (SELECT a.id FROM accounts a WHERE a.tenant_id = t.tenant_id AND a.external_ref = 'acc-1') AS account_id,
+              (SELECT count(*) FROM transactions x WHERE x.tenant_id = t.tenant_id)::int AS rows
+         FROM tenants t WHERE t.tenant_id LIKE 'bench%' ORDER BY t.tenant_id`,
+    );
+    const issued = rows.map((row) => ({ tenantId: row.tenant_id, accountId: row.account_id, rows: row.rows, ...generateApiKey() }));
+    await client.query(`DELETE FROM tenant_api_keys WHERE tenant_id LIKE 'bench%'`);
     await client.query(
       `INSERT INTO tenant_api_keys (tenant_id, key_name, key_hash, key_prefix, scopes, rate_limit_per_minute)
        SELECT t, 'bench', h, p, ARRAY['read:transactions', 'write:transactions', 'read:alerts', 'read:accounts', 'write:accounts'], 100000000
          FROM unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS k(t, h, p)`,
       [issued.map((k) => k.tenantId), issued.map((k) => k.hash), issued.map((k) => k.prefix)],
     );
-    return issued.map((k) => k.key);
+    const tenants = issued.filter((k) => k.tenantId !== BIG_TENANT);
+    const big = issued.find((k) => k.tenantId === BIG_TENANT);
+    if (!big || tenants.length === 0) throw new Error(`database ${settings.database} lacks the bench tenants: drop it or unset BENCH_REUSE`);
+    return { ownerUrl: url, appUrl: appRoleUrl(url, appPassword), tenants, big };
   });
-  return { url, keys };
+}
+
+async function seedTenantTransactions(client, tenantId, count) {
+  await client.query(
+    `INSERT INTO transactions (tenant_id, account_id, external_id, amount, currency, merchant, merchant_category, country,
+                               device_id, txn_time, status, risk_score, risk_level, reasons, created_at)
+     SELECT a.tenant_id, a.id, 'seed-' || i, 5 + ((i * 7919) % 20000) / 100.0, 'EUR', 'Merchant ' || (i % 40),
+            (ARRAY['5411', '5812', '5999', '4111', '7995'])[1 + i % 5], a.country, 'device-' || (i % 3),
+            now() - (i * interval '61 seconds'), 'APPROVED', 0, 'LOW', '[]', now()
+       FROM generate_series(1, $2) i
+       JOIN accounts a ON a.tenant_id = $1 AND a.external_ref = 'acc-' || (1 + i % $3)`,
+    [tenantId, count, settings.accounts],
+  );
 }
 
 async function seed(url) {
@@ -110,77 +151,129 @@ async function seed(url) {
     await client.query(
       `INSERT INTO tenants (tenant_id, organization_name, subdomain, admin_email, plan, max_transactions_per_month)
        SELECT 'bench-' || lpad(g::text, 5, '0'), 'Bench ' || g, 'bench-' || g, 'admin@bench-' || g || '.example', 'ENTERPRISE', 2000000000
-         FROM generate_series(1, $1) g`,
-      [settings.tenants],
+         FROM generate_series(1, $1) g
+       UNION ALL
+       SELECT $2, 'Bench big', 'benchbig', 'admin@benchbig.example', 'ENTERPRISE', 2000000000`,
+      [settings.tenants, BIG_TENANT],
     );
     await client.query(
       `INSERT INTO accounts (tenant_id, external_ref, holder_name, country)
        SELECT t.tenant_id, 'acc-' || a, 'Holder ' || a, (ARRAY['DE', 'FR', 'GB', 'US', 'NL'])[1 + a % 5]
-         FROM tenants t CROSS JOIN generate_series(1, $1) a WHERE t.tenant_id LIKE 'bench-%'`,
+         FROM tenants t CROSS JOIN generate_series(1, $1) a WHERE t.tenant_id LIKE 'bench%'`,
       [settings.accounts],
     );
     // One statement per tenant keeps each transaction (and its WAL) moderate.
     const { rows: tenants } = await client.query(`SELECT tenant_id FROM tenants WHERE tenant_id LIKE 'bench-%' ORDER BY tenant_id`);
-    for (const { tenant_id } of tenants) {
-      await client.query(
-        `INSERT INTO transactions (tenant_id, account_id, external_id, amount, currency, merchant, merchant_category, country,
-                                   device_id, txn_time, status, risk_score, risk_level, reasons, created_at)
-         SELECT a.tenant_id, a.id, 'seed-' || i, 5 + ((i * 7919) % 20000) / 100.0, 'EUR', 'Merchant ' || (i % 40),
-                (ARRAY['5411', '5812', '5999', '4111', '7995'])[1 + i % 5], a.country, 'device-' || (i % 3),
-                now() - (i * interval '61 seconds'), 'APPROVED', 0, 'LOW', '[]', now()
-           FROM generate_series(1, $2) i
-           JOIN accounts a ON a.tenant_id = $1 AND a.external_ref = 'acc-' || (1 + i % $3)`,
-        [tenant_id, settings.txns, settings.accounts],
-      );
-    }
+    for (const { tenant_id } of tenants) await seedTenantTransactions(client, tenant_id, settings.txns);
+    await timed(`  big tenant ${BIG_TENANT}: ${settings.bigTxns} transactions`, () => seedTenantTransactions(client, BIG_TENANT, settings.bigTxns));
     await client.query(
       `INSERT INTO tenant_monthly_usage (tenant_id, month, transactions)
        SELECT tenant_id, (date_trunc('month', now() AT TIME ZONE 'UTC'))::date, count(*) FROM transactions
-        WHERE tenant_id LIKE 'bench-%' GROUP BY tenant_id
+        WHERE tenant_id LIKE 'bench%' GROUP BY tenant_id
        ON CONFLICT (tenant_id, month) DO UPDATE SET transactions = EXCLUDED.transactions`,
     );
     await client.query('ANALYZE');
   });
 }
 
-async function startApi(ownerUrl) {
-  const port = await freePort();
-  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=.data/profiles", profiles the API under load.
-  const nodeArgs = (env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/src/main.js')], {
-    cwd: root,
-    env: { ...env, DATABASE_URL: ownerUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DEMO_API_KEY: 'false', DB_POOL_SIZE: String(settings.poolSize), NODE_ENV: 'production', APP_DB_PASSWORD: env.APP_DB_PASSWORD || 'fraudguard_app_dev' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error('the API exited during start-up');
+// ---------------------------------------------------------------------------------------------
+// Systems under test
+
+async function waitForHttp(name, child, url) {
+  for (let i = 0; i < 240; i++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited during start-up`);
     try {
-      if ((await fetch(`${base}/health/ready`)).ok) return { base, child };
+      const response = await fetch(url);
+      // Any HTTP answer means it listens; FraudGuard's readiness endpoint must say ready.
+      if (response.ok || !url.endsWith('/health/ready')) return;
     } catch {
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  child.kill('SIGTERM');
-  throw new Error('the API did not become ready');
+  throw new Error(`${name} did not become ready`);
 }
 
-function run(label, options) {
-  return new Promise((resolve, reject) => {
-    autocannon({ duration: settings.duration, connections: settings.connections, ...options }, (error, result) => {
-      if (error) return reject(error);
-      resolve(result);
-    });
-  }).then((result) => {
-    const non2xx = result.non2xx + result.errors + result.timeouts;
-    console.log(
-      `${label.padEnd(34)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(5)} ms` +
-        (non2xx ? `   (${non2xx} non-2xx/errors)` : ''),
-    );
-    return result;
+async function startSystem(name, command, args, options, readyPath) {
+  const port = await freePort();
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? root,
+    env: { ...env, ...options.env, PORT: String(port), DB_POOL_SIZE: String(settings.poolSize) },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(name, child, `${base}${readyPath}`);
+  } catch (error) {
+    child.kill('SIGTERM');
+    throw error;
+  }
+  return { name, base, child };
 }
+
+function startFraudGuard(db) {
+  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=.data/profiles", profiles the API under load.
+  const nodeArgs = (env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean);
+  return startSystem('FraudGuard', process.execPath, [...nodeArgs, path.join(root, 'dist/src/main.js')], {
+    env: {
+      DATABASE_URL: db.ownerUrl,
+      APP_DB_PASSWORD: appPassword,
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      DEMO_API_KEY: 'false',
+      RATE_LIMIT_ENABLED: 'false',
+      JWT_SECRET: env.JWT_SECRET || 'bench-only-secret-bench-only-secret-0123456789',
+    },
+  }, '/health/ready');
+}
+
+function startCeiling(db) {
+  const nodeArgs = (env.BENCH_CEILING_NODE_ARGS || '').split(' ').filter(Boolean);
+  return startSystem('ceiling', process.execPath, [...nodeArgs, path.join(root, 'bench/ceiling/server.mjs')], { env: { APP_DATABASE_URL: db.appUrl, NODE_ENV: 'production' } }, '/');
+}
+
+function startPostGraphile(db) {
+  const dir = path.join(root, 'bench/postgraphile');
+  const node22 = path.join(dir, 'node_modules/.bin/node');
+  return startSystem('PostGraphile', node22, [path.join(dir, 'server.mjs')], {
+    cwd: dir,
+    env: { APP_DATABASE_URL: db.appUrl, NODE_ENV: 'production', GRAPHILE_ENV: 'production' },
+  }, '/graphql');
+}
+
+async function stopSystem(system) {
+  if (!system || system.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => system.child.once('exit', resolve));
+  system.child.kill('SIGTERM');
+  await exited;
+}
+
+/** Peak VmRSS of a process, sampled from /proc while `work` runs. */
+class RssSampler {
+  constructor(pid) {
+    this.pid = pid;
+    this.peakKb = 0;
+  }
+  read(field) {
+    try {
+      const match = readFileSync(`/proc/${this.pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+      return match ? Number(match[1]) : 0;
+    } catch {
+      return 0;
+    }
+  }
+  start() {
+    this.timer = setInterval(() => (this.peakKb = Math.max(this.peakKb, this.read('VmRSS'))), 200);
+  }
+  stop() {
+    clearInterval(this.timer);
+    return { sampledPeakMb: this.peakKb / 1024, hwmMb: this.read('VmHWM') / 1024 };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
 
 function rotating(keys, build) {
   let n = 0;
@@ -188,8 +281,9 @@ function rotating(keys, build) {
     {
       setupRequest: (request) => {
         const i = n++;
-        request.headers = { ...request.headers, 'x-api-key': keys[i % keys.length], 'content-type': 'application/json' };
-        return build ? { ...request, ...build(i) } : request;
+        const key = keys[i % keys.length];
+        request.headers = { ...request.headers, 'x-api-key': key.key, 'content-type': 'application/json' };
+        return build ? { ...request, ...build(i, key) } : request;
       },
     },
   ];
@@ -207,7 +301,182 @@ function transaction(i) {
   };
 }
 
+const PGL_LIST = `{ allTransactions(first: 50, orderBy: TXN_TIME_DESC) { nodes { id accountId amount currency merchant txnTime status riskScore riskLevel } } }`;
+const PGL_CREATE = `mutation($t: TransactionInput!) { createTransaction(input: {transaction: $t}) { transaction { id } } }`;
+
+function scenarios(systems, db) {
+  const { fg, ceiling, pgl } = systems;
+  let batchNo = 0;
+  const list = (system, keys) => ({ url: `${system.base}/api/v1/transactions?limit=50`, requests: rotating(keys) });
+  const ingest = (system) => ({
+    url: `${system.base}/api/v1/transactions`,
+    method: 'POST',
+    requests: rotating(db.tenants, (i) => ({ body: JSON.stringify(transaction(i)) })),
+  });
+  return [
+    { id: 'fg-list', system: fg, kind: 'list', options: list(fg, db.tenants) },
+    { id: 'ceiling-list', system: ceiling, kind: 'list', options: list(ceiling, db.tenants) },
+    {
+      id: 'pgl-list',
+      system: pgl,
+      kind: 'list',
+      options: { url: `${pgl.base}/graphql`, method: 'POST', requests: rotating(db.tenants, () => ({ body: JSON.stringify({ query: PGL_LIST }) })) },
+      // GraphQL answers 200 with `errors` on failure: check a response once before measuring.
+      check: { body: JSON.stringify({ query: PGL_LIST }), ok: (json) => Array.isArray(json?.data?.allTransactions?.nodes) && json.data.allTransactions.nodes.length > 0 },
+    },
+    { id: 'fg-ingest', system: fg, kind: 'ingest', options: ingest(fg) },
+    { id: 'ceiling-ingest', system: ceiling, kind: 'ingest', options: ingest(ceiling) },
+    {
+      id: 'pgl-ingest',
+      system: pgl,
+      kind: 'ingest',
+      options: {
+        url: `${pgl.base}/graphql`,
+        method: 'POST',
+        requests: rotating(db.tenants, (i, key) => ({ body: JSON.stringify({ query: PGL_CREATE, variables: { t: pglTransaction(i, key) } }) })),
+      },
+      check: {
+        body: JSON.stringify({ query: PGL_CREATE, variables: { t: pglTransaction(0, db.tenants[0]) } }),
+        ok: (json) => typeof json?.data?.createTransaction?.transaction?.id === 'string',
+      },
+    },
+    {
+      id: 'fg-batch',
+      system: fg,
+      kind: 'batch',
+      options: {
+        url: `${fg.base}/api/v1/transactions/batch`,
+        method: 'POST',
+        connections: settings.batchConnections,
+        requests: rotating(db.tenants, () => {
+          const offset = batchNo++ * settings.batchSize;
+          return { body: JSON.stringify({ transactions: Array.from({ length: settings.batchSize }, (_, j) => transaction(offset + j)) }) };
+        }),
+      },
+    },
+    { id: 'fg-list-10k', system: fg, kind: 'list', options: list(fg, [db.tenants[0]]) },
+    { id: 'fg-list-big', system: fg, kind: 'list', options: list(fg, [db.big]) },
+  ].filter((scenario) => !only || only.has(scenario.id));
+}
+
+function pglTransaction(i, key) {
+  const t = transaction(i);
+  return { tenantId: key.tenantId, accountId: key.accountId, amount: t.amount, currency: t.currency, merchant: t.merchant, status: 'APPROVED', riskScore: '0', riskLevel: 'LOW' };
+}
+
+async function check(scenario, key) {
+  if (!scenario.check) return;
+  const response = await fetch(scenario.options.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key.key }, body: scenario.check.body });
+  const json = await response.json().catch(() => undefined);
+  if (!response.ok || !scenario.check.ok(json)) throw new Error(`${scenario.id}: unexpected answer ${response.status} ${JSON.stringify(json)?.slice(0, 500)}`);
+}
+
+function load(scenario, duration) {
+  return new Promise((resolve, reject) => {
+    autocannon({ duration, connections: settings.connections, ...scenario.options }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+async function measure(scenario) {
+  const result = await load(scenario, settings.duration);
+  const failed = result.non2xx + result.errors + result.timeouts;
+  const figure = {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    mean: result.latency.average,
+    failed,
+    txnPerSecond: scenario.kind === 'batch' ? (result['2xx'] * settings.batchSize) / result.duration : undefined,
+  };
+  console.log(
+    `  ${scenario.id.padEnd(15)} ${figure.rps.toFixed(0).padStart(7)} req/s   p50 ${String(figure.p50).padStart(4)} ms   p99 ${String(figure.p99).padStart(5)} ms   mean ${figure.mean.toFixed(2).padStart(6)} ms` +
+      (figure.txnPerSecond !== undefined ? `   ${figure.txnPerSecond.toFixed(0)} txn/s` : '') +
+      (failed ? `   (${failed} non-2xx/errors/timeouts)` : ''),
+  );
+  return figure;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const median = (values) => {
+  const sorted = values.filter((v) => v !== undefined && !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+function report(results, memory, started, loadBefore) {
+  const m = (id, field) => median((results[id] ?? []).map((figure) => figure[field]));
+  const failed = (id) => (results[id] ?? []).reduce((sum, figure) => sum + figure.failed, 0);
+  const fmt = (value, digits = 0) => (value === undefined ? '–' : value.toFixed(digits));
+  const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
+  const met = (ok) => (ok === undefined ? '–' : ok ? 'yes' : '**no**');
+  const rows = [];
+  const row = (...cells) => rows.push(`| ${cells.join(' | ')} |`);
+
+  row('Figure (median of rounds)', 'FraudGuard', 'Ceiling', 'PostGraphile', 'FG / ceiling', 'FG / PostGraphile', 'Target', 'Met');
+  row('---', '---:', '---:', '---:', '---:', '---:', '---', '---');
+  for (const [kind, label, ceilingTarget, pglTarget] of [
+    ['list', 'List `GET /transactions?limit=50`', 0.8, 1.5],
+    ['ingest', 'Single ingest `POST /transactions`', 0.6, 1.2],
+  ]) {
+    const fg = m(`fg-${kind}`, 'rps');
+    const ce = m(`ceiling-${kind}`, 'rps');
+    const pgl = m(`pgl-${kind}`, 'rps');
+    const rc = ratio(fg, ce);
+    const rp = ratio(fg, pgl);
+    row(`${label} req/s`, fmt(fg), fmt(ce), fmt(pgl), fmt(rc, 2), fmt(rp, 2), `≥ ${ceilingTarget}× ceiling, ≥ ${pglTarget}× PGL`,
+      met(rc === undefined || rp === undefined ? undefined : rc >= ceilingTarget && rp >= pglTarget));
+    for (const field of ['p50', 'p99']) {
+      const fgv = m(`fg-${kind}`, field);
+      row(`${label} ${field} ms (${settings.connections} conn.)`, fmt(fgv), fmt(m(`ceiling-${kind}`, field)), fmt(m(`pgl-${kind}`, field)), '', '',
+        field === 'p99' ? '≤ 25 ms' : '', field === 'p99' ? met(fgv === undefined ? undefined : fgv <= 25) : '');
+    }
+  }
+  const batch = m('fg-batch', 'txnPerSecond');
+  row(`Batch \`POST /transactions/batch\` (${settings.batchSize} items, ${settings.batchConnections} conn.) txn/s`, fmt(batch), '', '', '', '', '≥ 20,000 txn/s', met(batch === undefined ? undefined : batch >= 20_000));
+  row('FraudGuard peak resident memory under load (MB)', `${fmt(memory.sampledPeakMb)} (VmHWM ${fmt(memory.hwmMb)})`, '', '', '', '', '≤ 300 MB', met(memory.hwmMb ? Math.max(memory.sampledPeakMb, memory.hwmMb) <= 300 : undefined));
+  const small = { p50: m('fg-list-10k', 'p50'), p99: m('fg-list-10k', 'p99'), mean: m('fg-list-10k', 'mean'), rps: m('fg-list-10k', 'rps') };
+  const big = { p50: m('fg-list-big', 'p50'), p99: m('fg-list-big', 'p99'), mean: m('fg-list-big', 'mean'), rps: m('fg-list-big', 'rps') };
+  // "Flat": the big tenant's p50 within 1 ms or 20 % of the small one's, its p99 within 2 ms or 25 %.
+  const flat = small.p50 === undefined || big.p50 === undefined ? undefined
+    : big.p50 <= Math.max(small.p50 + 1, small.p50 * 1.2) && big.p99 <= Math.max(small.p99 + 2, small.p99 * 1.25);
+  row(`FG list, one tenant: ${settings.txns.toLocaleString('en')} rows vs ${settings.bigTxns.toLocaleString('en')} rows — p50 / p99 / mean ms`,
+    `${fmt(small.p50)} / ${fmt(small.p99)} / ${fmt(small.mean, 2)} vs ${fmt(big.p50)} / ${fmt(big.p99)} / ${fmt(big.mean, 2)}`, '', '', '', '',
+    'flat (p50 ±1 ms or 20 %, p99 ±2 ms or 25 %)', met(flat));
+  row(`FG list, one tenant: ${settings.txns.toLocaleString('en')} rows vs ${settings.bigTxns.toLocaleString('en')} rows — req/s`, `${fmt(small.rps)} vs ${fmt(big.rps)}`, '', '', fmt(ratio(big.rps, small.rps), 2), '', '', '');
+
+  const failures = Object.keys(results).filter((id) => failed(id) > 0).map((id) => `${id}: ${failed(id)}`);
+  const rounds = Math.max(0, ...Object.values(results).map((figures) => figures.length));
+  const full = settings.tenants >= 100 && settings.txns >= 10_000 && settings.bigTxns >= 1_000_000 && rounds >= 3;
+  const text = [
+    '# Benchmark against peers',
+    '',
+    `${started.toISOString()} — ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average before the run ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, ` +
+      `FraudGuard and ceiling on Node ${process.version}, PostGraphile on the node@22 binary.`,
+    '',
+    `Settings: ${JSON.stringify({ ...settings, rounds })}`,
+    '',
+    full ? 'Full configuration.' : '**Reduced configuration (development smoke run): the figures are only an indication, not the benchmark.**',
+    '',
+    ...rows,
+    '',
+    `Errors / non-2xx answers during measurement: ${failures.length ? failures.join(', ') : 'none'}.`,
+    '',
+    'Per round (req/s, p50/p99 ms):',
+    '',
+    ...Object.entries(results).map(([id, figures]) => `- ${id}: ${figures.map((f) => `${f.rps.toFixed(0)} (${f.p50}/${f.p99})${f.txnPerSecond !== undefined ? ` ${f.txnPerSecond.toFixed(0)} txn/s` : ''}`).join(', ')}`),
+    '',
+  ].join('\n');
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+
 async function main() {
+  const started = new Date();
+  const loadBefore = os.loadavg();
   let cluster;
   let serverUrl = env.BENCH_DATABASE_URL || env.DATABASE_URL;
   if (!serverUrl) {
@@ -215,30 +484,35 @@ async function main() {
     serverUrl = cluster.ownerUrl;
   }
   console.log(`settings: ${JSON.stringify(settings)}`);
-  const { url, keys } = await prepareDatabase(serverUrl);
-  const { base, child } = await startApi(url);
+  const db = await prepareDatabase(serverUrl);
+  const systems = {};
+  let sampler;
   try {
-    await run('GET /transactions?limit=50', { url: `${base}/api/v1/transactions?limit=50`, requests: rotating(keys) });
-    await run('POST /transactions', {
-      url: `${base}/api/v1/transactions`,
-      method: 'POST',
-      requests: rotating(keys, (i) => ({ body: JSON.stringify(transaction(i)) })),
-    });
-    let batchNo = 0;
-    const batch = await run(`POST /transactions/batch (${settings.batchSize})`, {
-      url: `${base}/api/v1/transactions/batch`,
-      method: 'POST',
-      connections: settings.batchConnections,
-      requests: rotating(keys, () => {
-        const offset = batchNo++ * settings.batchSize;
-        return { body: JSON.stringify({ transactions: Array.from({ length: settings.batchSize }, (_, j) => transaction(offset + j)) }) };
-      }),
-    });
-    const rowsPerSecond = (batch['2xx'] * settings.batchSize) / settings.duration;
-    console.log(`batch rows/s                       ${rowsPerSecond.toFixed(0).padStart(7)}`);
+    // FraudGuard first: it runs the migrations (none pending) and the app role's start-up checks.
+    systems.fg = await startFraudGuard(db);
+    [systems.ceiling, systems.pgl] = await Promise.all([startCeiling(db), startPostGraphile(db)]);
+    const list = scenarios(systems, db);
+    for (const scenario of list) await check(scenario, db.tenants[0]);
+    if (settings.warmup > 0) {
+      console.log(`warm-up (${settings.warmup} s each)`);
+      for (const scenario of list.filter((s) => s.kind !== 'batch')) await load(scenario, settings.warmup);
+    }
+    sampler = new RssSampler(systems.fg.child.pid);
+    sampler.start();
+    const results = {};
+    for (let round = 1; round <= settings.rounds; round++) {
+      console.log(`round ${round}/${settings.rounds}`);
+      for (const scenario of list) (results[scenario.id] ??= []).push(await measure(scenario));
+    }
+    const memory = sampler.stop();
+    const text = report(results, memory, started, loadBefore);
+    console.log(`\n${text}`);
+    const out = env.BENCH_RESULTS || path.join(root, 'bench/results.md');
+    writeFileSync(out, text);
+    console.log(`written to ${path.relative(root, out)}`);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    sampler?.stop();
+    await Promise.all(Object.values(systems).map(stopSystem));
     if (cluster) await cluster.stop();
   }
 }

@@ -47,13 +47,25 @@ app.get('/api/v1/transactions', async (request, reply) => {
   const limit = Math.min(100, Math.max(1, Number(request.query.limit ?? 50)));
   const rows = await inTenant(tenantId, true, async (client) =>
     (await client.query(
-      `SELECT id, account_id, amount, currency, merchant, merchant_category, country, txn_time, status,
-              risk_score, risk_level, reasons, external_id, created_at
-         FROM transactions WHERE tenant_id = $1 ORDER BY txn_time DESC, id DESC LIMIT $2`,
+      // FraudGuard's list SQL verbatim (TRANSACTION_COLUMNS and cursorTime in src/).
+      `SELECT t.id, t.account_id, t.external_id, trim_scale(t.amount)::text AS amount, t.currency, t.merchant,
+              t.merchant_category, t.country, host(t.ip_address) AS ip_address, t.device_id, t.txn_time, t.status,
+              t.risk_score::float8 AS risk_score, t.risk_level, t.reasons, t.scoring_config, t.metadata,
+              (SELECT a.id FROM fraud_alerts a WHERE a.tenant_id = t.tenant_id AND a.transaction_id = t.id ORDER BY a.created_at LIMIT 1) AS alert_id,
+              t.created_at, to_char(t.txn_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
+         FROM transactions t WHERE t.tenant_id = $1
+        ORDER BY t.txn_time DESC, t.id DESC LIMIT $2`,
       [tenantId, limit + 1],
     )).rows,
   );
-  return { data: rows.slice(0, limit), has_more: rows.length > limit };
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const hasMore = rows.length > limit;
+  return {
+    data: page.map(({ cursor_time: _, ...row }) => row),
+    has_more: hasMore,
+    next_cursor: hasMore && last ? Buffer.from(JSON.stringify([last.cursor_time, last.id])).toString('base64url') : null,
+  };
 });
 
 app.post('/api/v1/transactions', async (request, reply) => {
