@@ -1,6 +1,8 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { originOf } from '../audit/audit.entry.js';
+import { DetachedAuditWriter } from '../audit/detached-audit.writer.js';
 import { ProblemException } from '../common/problem.js';
 import { accessRule } from '../common/tenant-auth.guard.js';
 import { PLANS, Plan } from '../tenants/plans.js';
@@ -20,9 +22,13 @@ function policy(state: BucketState): string {
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
+  private readonly logger = new Logger('RateLimit');
+  private readonly audited = new Map<string, number>();
+
   constructor(
     private readonly reflector: Reflector,
     @Inject(RATE_LIMIT_STORE) private readonly store: RateLimitStore | null,
+    private readonly audit: DetachedAuditWriter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -46,6 +52,7 @@ export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
     reply.header('ratelimit', `"${tightest.name.split(':')[0]}";r=${tightest.remaining};t=${Math.ceil(tightest.resetMs / 1000)}`);
 
     if (!allowed && refused) {
+      await this.auditRefusal(request, refused);
       const retryAfter = Math.max(1, Math.ceil(refused.retryAfterMs / 1000));
       const which = refused.name.startsWith('key:') ? 'this API key' : "your organization's plan";
       throw new ProblemException(
@@ -58,6 +65,31 @@ export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
       );
     }
     return true;
+  }
+
+  /**
+   * The first refusal of a bucket in each window is audited (detached: the request never gets a
+   * transaction). Later ones in the same window are not: a client hammering a closed bucket must
+   * not turn every refused request into a database write.
+   */
+  private async auditRefusal(request: FastifyRequest, state: BucketState): Promise<void> {
+    const now = Date.now();
+    const mark = `${state.name}`;
+    if ((this.audited.get(mark) ?? 0) > now) return;
+    if (this.audited.size > 10_000) this.audited.clear();
+    this.audited.set(mark, now + WINDOW_MS);
+    const auth = request.auth!;
+    try {
+      await this.audit.write(
+        auth.tenantId,
+        { action: 'rate_limit.exceeded', resourceType: state.name.startsWith('key:') ? 'api_key' : 'tenant',
+          resourceId: auth.apiKeyId ?? auth.tenantId, newValue: { bucket: state.name.split(':')[0], limit: state.limit, window_seconds: WINDOW_MS / 1000 },
+          severity: 'WARNING', userId: auth.userId ?? null },
+        originOf(request),
+      );
+    } catch (error) {
+      this.logger.warn(`could not audit a rate-limit refusal: ${(error as Error).message}`);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -69,13 +69,24 @@ export class TransactionService {
     };
   }
 
+  /** The refusal is audited in its own transaction: the request itself rolls back. */
+  private async refuseOverQuota(limit: number, used: number, requested: number): Promise<ProblemException> {
+    await this.audit.recordDetached({
+      action: 'quota.exceeded',
+      resourceType: 'transaction',
+      newValue: { limit, used, requested },
+      severity: 'WARNING',
+    });
+    return quotaExceeded(limit, used, requested);
+  }
+
   private async ingest(items: CreateTransactionDto[], batch: boolean): Promise<IngestResult[]> {
     const field = (index: number, name: string) => (batch ? `transactions.${index}.${name}` : name);
     const state = await this.quota.state();
     if (!state) throw new NotFoundProblem('Tenant');
     // Cheap early refusal; the exact, concurrency-safe check is reserve() at the end.
     if (state.max_transactions_per_month !== null && state.used + items.length > state.max_transactions_per_month) {
-      throw quotaExceeded(state.max_transactions_per_month, state.used, items.length);
+      throw await this.refuseOverQuota(state.max_transactions_per_month, state.used, items.length);
     }
 
     const accountIds = await this.resolveAccounts(items, field);
@@ -159,7 +170,7 @@ export class TransactionService {
     // Last write of the transaction: the counter row stays locked only until the commit right after.
     if (!(await this.quota.reserve(items.length))) {
       const fresh = await this.quota.transactionsThisMonth();
-      throw quotaExceeded(state.max_transactions_per_month ?? 0, fresh, items.length);
+      throw await this.refuseOverQuota(state.max_transactions_per_month ?? 0, fresh, items.length);
     }
     if (alerts.length > 0 && config.notification_email) this.notifyAfterCommit(config, results.filter((result) => result.alert_id));
     return results;

@@ -34,6 +34,11 @@ describe('rate limits in memory', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(refused.headers['ratelimit']).toMatch(/^"key";r=0;t=\d+$/);
+    // Audited once per bucket and window, however often the client keeps knocking.
+    await get(t, tenant.apiKey).expect(429);
+    const audited = await withClient(t.db.ownerUrl, (client) =>
+      client.query(`SELECT resource_type, resource_id, new_value FROM audit_logs WHERE tenant_id = $1 AND action = 'rate_limit.exceeded'`, [tenant.tenantId]));
+    expect(audited.rows).toEqual([{ resource_type: 'api_key', resource_id: String(tenant.apiKeyId), new_value: expect.objectContaining({ bucket: 'key', limit: 3 }) }]);
   });
 
   it("caps all of a tenant's keys together at the plan's ceiling (STARTER: 600/min)", async () => {

@@ -41,6 +41,10 @@ describe('monthly transaction quota', () => {
     expect(refused.body).toMatchObject({ type: expect.stringMatching(/\/quota-exceeded$/), status: 429, limit: 3, used: 3, requested: 1 });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(await stored(tenant)).toEqual({ txns: 3, usage: 3 });
+    // The refusal is in the tenant's audit trail although its request rolled back.
+    const audited = await withClient(t.db.ownerUrl, (client) =>
+      client.query(`SELECT new_value, severity, request_id FROM audit_logs WHERE tenant_id = $1 AND action = 'quota.exceeded'`, [tenant.tenantId]));
+    expect(audited.rows).toEqual([{ new_value: expect.objectContaining({ limit: 3, used: 3, requested: 1 }), severity: 'WARNING', request_id: refused.body.request_id }]);
   });
 
   it('counts every item of a batch and refuses a batch straddling the limit whole', async () => {
