@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
+import { registerJsonBodyParser } from './common/json-body.js';
 import type { AppConfig } from './config/app.config.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -43,10 +44,13 @@ export async function createApp(
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, appDatabaseUrl, extraModules), adapter, {
     logger: NEST_LOG_LEVELS[config.logLevel],
     abortOnError: false,
+    // The JSON parser is ours (registerJsonBodyParser); Nest's would replace it at init.
+    bodyParser: false,
   });
   app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready'] });
 
   const fastify = app.getHttpAdapter().getInstance();
+  registerJsonBodyParser(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
