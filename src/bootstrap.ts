@@ -4,8 +4,11 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { AppModule } from './app.module.js';
+import { registerJsonBodyParser } from './common/json-body.js';
+import { PROBLEM_BASE } from './common/problem.js';
 import type { AppConfig } from './config/app.config.js';
 import { HttpMetrics } from './observability/http-metrics.js';
 import { createLogger, PinoNestLogger } from './observability/logger.js';
@@ -22,6 +25,31 @@ function requestId(request: IncomingMessage): string {
 /** What both the served app and the OpenAPI generator need: routes as clients see them. */
 export function configureApp(app: INestApplication): void {
   app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'metrics'] });
+}
+
+/**
+ * Requests Node's HTTP parser refuses before any route sees them (CR, LF or NUL inside a header
+ * value, obs-fold, oversized headers): answered as problem+json with a request_id like every other
+ * refusal, instead of Fastify's default plain JSON.
+ */
+function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const id = randomUUID();
+  const body = JSON.stringify({
+    type: `${PROBLEM_BASE}${status === 400 ? 'bad-request' : status === 431 ? 'headers-too-large' : 'request-timeout'}`,
+    title: STATUS_CODES[status],
+    status,
+    detail: 'The request is not valid HTTP/1.1',
+    request_id: id,
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${id}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /**
@@ -44,15 +72,19 @@ export async function createApp(
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     trustProxy: config.trustProxy,
+    clientErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, appDatabaseUrl, extraModules, ownerDatabaseUrl), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
+    // The JSON parser is ours (registerJsonBodyParser); Nest's would replace it at init.
+    bodyParser: false,
   });
   configureApp(app);
   setupOpenApi(app);
 
   const fastify = app.getHttpAdapter().getInstance();
+  registerJsonBodyParser(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -40,9 +40,9 @@ export class AdminTenantService {
 
   async list(query: { limit?: number; starting_after?: string; status?: (typeof TENANT_STATUSES)[number] }): Promise<Page<TenantWithUsage>> {
     const limit = query.limit ?? 50;
-    const after = decodeCursor(query.starting_after, 1);
+    const after = decodeCursor('admin-tenants', query.starting_after, 1);
     const rows = await this.tenants.list({ limit, after: after ? String(after[0]) : undefined, status: query.status });
-    return toPage(rows, limit, (row) => [row.tenant_id]);
+    return toPage('admin-tenants', rows, limit, (row) => [row.tenant_id]);
   }
 
   async get(tenantId: string): Promise<TenantWithUsage> {

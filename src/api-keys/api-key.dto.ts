@@ -1,4 +1,3 @@
-import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { SCOPES, type Scope } from '../common/auth-context.js';
 
@@ -17,7 +16,6 @@ export class CreateApiKeyDto {
 
   /** Defaults to the plan's default per-key limit; at most the plan's per-tenant ceiling. */
   @IsOptional()
-  @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(1_000_000)

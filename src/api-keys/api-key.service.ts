@@ -60,9 +60,9 @@ export class ApiKeyService {
 
   async list(query: PageQuery): Promise<Page<ApiKeyRow>> {
     const limit = query.limit ?? 50;
-    const after = decodeCursor(query.starting_after, 1);
+    const after = decodeCursor('api-keys', query.starting_after, 1);
     const rows = await this.keys.list(limit + 1, after ? Number(after[0]) : undefined);
-    return toPage(rows, limit, (row) => [row.id]);
+    return toPage('api-keys', rows, limit, (row) => [row.id]);
   }
 
   async create(dto: CreateApiKeyDto): Promise<ApiKeyRow & { key: string }> {

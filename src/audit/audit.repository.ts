@@ -56,7 +56,7 @@ export class AuditRepository {
   /** Newest first, keyset on id; fetches limit + 1 so the caller knows whether there is more. */
   async list(query: AuditLogQuery, limit: number): Promise<AuditLogRow[]> {
     const { sql, params } = this.where(query);
-    const cursor = decodeCursor(query.starting_after, 1);
+    const cursor = decodeCursor('audit-logs', query.starting_after, 1);
     let keyset = '';
     if (cursor) {
       if (!/^\d{1,19}$/.test(String(cursor[0]))) return [];

@@ -15,7 +15,7 @@ export class AuditService {
 
   async list(query: AuditLogQuery): Promise<Page<AuditLogRow>> {
     const limit = query.limit ?? 50;
-    return toPage(await this.audit.list(query, limit), limit, (row) => [row.id]);
+    return toPage('audit-logs', await this.audit.list(query, limit), limit, (row) => [row.id]);
   }
 
   /**

@@ -11,8 +11,8 @@ export function cursorTime(column: string): string {
 }
 
 /** The (timestamp, id) position after which a page starts, from `starting_after`. */
-export function keysetAfter(cursor: string | undefined): [string, string] | undefined {
-  const key = decodeCursor(cursor, 2);
+export function keysetAfter(list: string, cursor: string | undefined): [string, string] | undefined {
+  const key = decodeCursor(list, cursor, 2);
   if (!key) return undefined;
   if (typeof key[0] !== 'string' || typeof key[1] !== 'string') {
     throw new ProblemException(400, 'invalid-cursor', 'Invalid cursor', 'starting_after is not a cursor issued by this API');
@@ -21,7 +21,7 @@ export function keysetAfter(cursor: string | undefined): [string, string] | unde
 }
 
 /** Rows fetched with `limit + 1` and a `cursor_time` column → a page without that helper column. */
-export function keysetPage<T extends { cursor_time: string; id: string }>(rows: T[], limit: number): Page<Omit<T, 'cursor_time'>> {
-  const page = toPage(rows, limit, (row) => [row.cursor_time, row.id]);
+export function keysetPage<T extends { cursor_time: string; id: string }>(list: string, rows: T[], limit: number): Page<Omit<T, 'cursor_time'>> {
+  const page = toPage(list, rows, limit, (row) => [row.cursor_time, row.id]);
   return { ...page, data: page.data.map(({ cursor_time: _, ...row }) => row) };
 }

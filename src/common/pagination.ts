@@ -30,26 +30,28 @@ export interface Page<T> {
 
 /**
  * Keyset cursors: the sort key of the last row, base64url-encoded and signed so a client cannot
- * forge a position (a tampered cursor is a 400, not a query on arbitrary values). The signature key
+ * forge a position (a tampered cursor is a 400, not a query on arbitrary values). The signature
+ * covers the list's name too, so a cursor of one list (users) is refused by another (api-keys)
+ * whose key has the same shape. The signature key
  * is per process start unless CURSOR_SECRET is set, which every instance behind a load balancer shares.
  */
 const CURSOR_KEY = process.env.CURSOR_SECRET || createHmac('sha256', String(Math.random())).update(String(Date.now())).digest('hex');
 
-function sign(payload: string): string {
-  return createHmac('sha256', CURSOR_KEY).update(payload).digest('base64url').slice(0, 22);
+function sign(list: string, payload: string): string {
+  return createHmac('sha256', CURSOR_KEY).update(`${list}\n${payload}`).digest('base64url').slice(0, 22);
 }
 
-export function encodeCursor(key: readonly (string | number)[]): string {
+export function encodeCursor(list: string, key: readonly (string | number)[]): string {
   const payload = Buffer.from(JSON.stringify(key)).toString('base64url');
-  return `${payload}.${sign(payload)}`;
+  return `${payload}.${sign(list, payload)}`;
 }
 
-export function decodeCursor(cursor: string | undefined, arity: number): (string | number)[] | undefined {
+export function decodeCursor(list: string, cursor: string | undefined, arity: number): (string | number)[] | undefined {
   if (cursor === undefined) return undefined;
   const split = cursor.indexOf('.');
   const payload = cursor.slice(0, split);
   const signature = cursor.slice(split + 1);
-  const expected = sign(payload);
+  const expected = sign(list, payload);
   const invalid = () => new ProblemException(400, 'invalid-cursor', 'Invalid cursor', 'starting_after is not a cursor issued by this API');
   if (split <= 0 || signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) throw invalid();
   try {
@@ -62,8 +64,8 @@ export function decodeCursor(cursor: string | undefined, arity: number): (string
 }
 
 /** Fetch `limit + 1` rows, then call this: it trims the extra row and derives the next cursor. */
-export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => (string | number)[]): Page<T> {
+export function toPage<T>(list: string, rows: T[], limit: number, keyOf: (row: T) => (string | number)[]): Page<T> {
   const has_more = rows.length > limit;
   const data = has_more ? rows.slice(0, limit) : rows;
-  return { data, has_more, next_cursor: has_more ? encodeCursor(keyOf(data[data.length - 1])) : null };
+  return { data, has_more, next_cursor: has_more ? encodeCursor(list, keyOf(data[data.length - 1])) : null };
 }

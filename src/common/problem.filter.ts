@@ -55,7 +55,7 @@ export function toProblem(error: any): { body: ProblemDetails; headers: Record<s
   const code: string | undefined = error?.code ?? error?.driverError?.code;
   if (code === '23505') return { body: problem(409, 'conflict', 'A resource with these unique values already exists'), headers: {} };
   if (code === '40001' || code === '40P01') return { body: problem(409, 'conflict', 'Concurrent update; retry the request'), headers: { 'retry-after': '1' } };
-  if (code === '22P02' || code === '22003' || code === '23514' || code === '22001' || code === '22021') {
+  if (code === '22P02' || code === '22003' || code === '23514' || code === '22001' || code === '22021' || code === '22P05') {
     return { body: problem(400, 'bad-request', 'A value is out of range or malformed'), headers: {} };
   }
   return { body: problem(500, 'internal-error', 'An unexpected error occurred'), headers: {} };

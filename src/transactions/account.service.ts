@@ -30,7 +30,7 @@ export class AccountService {
 
   async list(query: AccountListQuery): Promise<Page<AccountView>> {
     const limit = query.limit ?? 50;
-    const rows = await this.accounts.list({ status: query.status, external_ref: query.external_ref, after: keysetAfter(query.starting_after), limit });
-    return keysetPage(rows, limit);
+    const rows = await this.accounts.list({ status: query.status, external_ref: query.external_ref, after: keysetAfter('accounts', query.starting_after), limit });
+    return keysetPage('accounts', rows, limit);
   }
 }

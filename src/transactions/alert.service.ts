@@ -28,10 +28,10 @@ export class AlertService {
       severity: query.severity,
       from: query.from,
       to: query.to,
-      after: keysetAfter(query.starting_after),
+      after: keysetAfter('alerts', query.starting_after),
       limit,
     });
-    return keysetPage(rows, limit);
+    return keysetPage('alerts', rows, limit);
   }
 
   async get(id: string): Promise<AlertView & { transaction: TransactionView | null }> {

@@ -247,9 +247,9 @@ export class TransactionService {
       status: query.status,
       risk_level: query.risk_level,
       min_amount: query.min_amount,
-      after: keysetAfter(query.starting_after),
+      after: keysetAfter('transactions', query.starting_after),
       limit,
     });
-    return keysetPage(rows, limit);
+    return keysetPage('transactions', rows, limit);
   }
 }

@@ -45,9 +45,9 @@ export class UserService {
 
   async list(query: PageQuery): Promise<Page<UserRow>> {
     const limit = query.limit ?? 50;
-    const after = decodeCursor(query.starting_after, 1);
+    const after = decodeCursor('users', query.starting_after, 1);
     const rows = await this.users.list(limit + 1, after ? Number(after[0]) : undefined);
-    return toPage(rows, limit, (row) => [row.id]);
+    return toPage('users', rows, limit, (row) => [row.id]);
   }
 
   async get(id: number): Promise<UserRow> {
