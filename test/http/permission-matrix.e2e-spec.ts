@@ -16,20 +16,20 @@ interface Row {
   cells: Record<Principal, string>;
 }
 
-/** The table of docs/permissions.md, keyed by "METHOD /path". */
+/** The table of README.md, keyed by "METHOD /path". */
 function readMatrix(): Map<string, Row> {
-  const text = readFileSync(path.join(process.cwd(), 'docs/permissions.md'), 'utf8');
+  const text = readFileSync(path.join(process.cwd(), 'README.md'), 'utf8');
   const rows = new Map<string, Row>();
   for (const line of text.split('\n')) {
     const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
     if (cells.length !== 6 || !/^(GET|POST|PUT|PATCH|DELETE) \//.test(cells[0])) continue;
-    if (rows.has(cells[0])) throw new Error(`docs/permissions.md lists ${cells[0]} twice`);
+    if (rows.has(cells[0])) throw new Error(`README.md lists ${cells[0]} twice`);
     rows.set(cells[0], { route: cells[0], cells: Object.fromEntries(PRINCIPALS.map((p, i) => [p, cells[i + 1]])) as Record<Principal, string> });
   }
   return rows;
 }
 
-describe('permission matrix (docs/permissions.md) — every route × every role and an API key', () => {
+describe('permission matrix (README.md) — every route × every role and an API key', () => {
   let t: TestApp;
   let tenant: SeededTenant;
   const credentials = new Map<Principal, [string, string]>();
