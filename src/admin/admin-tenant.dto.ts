@@ -1,28 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { TenantDto } from '../tenants/tenant.dto.js';
+import { PageQuery } from '../common/pagination.js';
 import { PLAN_NAMES } from '../tenants/plans.js';
 import type { Plan } from '../tenants/plans.js';
 
 import { OPERATOR_STATUSES, TENANT_STATUSES } from './admin-tenant.service.js';
 
-export class AdminTenantListQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number = 50;
-
-  @ApiPropertyOptional({ description: 'The next_cursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  @Matches(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { message: 'starting_after must be a cursor returned by this API' })
-  starting_after?: string;
-
+export class AdminTenantListQuery extends PageQuery {
   @ApiPropertyOptional({ enum: TENANT_STATUSES })
   @IsOptional()
   @IsIn(TENANT_STATUSES)
