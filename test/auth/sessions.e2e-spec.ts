@@ -1,28 +1,16 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { login, PASSWORD, seedUser, SeededUser } from '../support/accounts.js';
 import { seedTenant, SeededTenant } from '../support/fixtures.js';
+import { resetTokenFor as resetTokenForIn } from '../support/outbox.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { withClient } from '../support/test-database.js';
 
 const outbox = mkdtempSync(path.join(os.tmpdir(), 'fg-outbox-'));
 
-/** The reset token from the newest mail to `email` in the outbox, once it has been written. */
-async function resetTokenFor(email: string, after: number): Promise<string> {
-  const start = Date.now();
-  for (;;) {
-    for (const name of readdirSync(outbox).sort().reverse()) {
-      if (Number(name.split('-')[0]) < after) continue;
-      const text = readFileSync(path.join(outbox, name), 'utf8').replace(/=\r?\n/g, ''); // quoted-printable soft breaks
-      const token = /(fgp_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43})/.exec(text)?.[1];
-      if (text.includes(`To: ${email}`) && token) return token;
-    }
-    if (Date.now() - start > 5000) throw new Error(`no reset mail for ${email}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const resetTokenFor = (email: string, after: number) => resetTokenForIn(outbox, email, after);
 
 describe('refresh tokens, logout, password reset, lockout', () => {
   let t: TestApp;
