@@ -24,9 +24,10 @@ export interface AuditOrigin {
   actor?: Record<string, unknown>;
 }
 
-export const AUDIT_INSERT = `INSERT INTO audit_logs (tenant_id, user_id, action, resource_type, resource_id, ip_address, user_agent,
-                                                     request_id, old_value, new_value, severity)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
+/** The columns auditParams() fills, in its order. */
+export const AUDIT_COLUMNS = `tenant_id, user_id, action, resource_type, resource_id, ip_address, user_agent, request_id, old_value, new_value, severity`;
+
+export const AUDIT_INSERT = `INSERT INTO audit_logs (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
 
 /** The actor, IP, user agent and request id of a tenant's request. */
 export function originOf(request: FastifyRequest): AuditOrigin {

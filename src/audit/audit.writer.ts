@@ -22,7 +22,15 @@ export class AuditWriter {
   ) {}
 
   async record(entry: AuditEntry): Promise<void> {
-    await this.db.query(AUDIT_INSERT, auditParams(this.db.tenantId, entry, originOf(this.request)));
+    await this.db.query(AUDIT_INSERT, this.params(entry));
+  }
+
+  /**
+   * The row as AUDIT_INSERT's parameters (AUDIT_COLUMNS order, tenant first), for a writer that
+   * folds the audit insert into its own statement; the same redaction and origin as record().
+   */
+  params(entry: AuditEntry): unknown[] {
+    return auditParams(this.db.tenantId, entry, originOf(this.request));
   }
 
   /**

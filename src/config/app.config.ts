@@ -19,6 +19,8 @@ export interface AppConfig {
   dbPoolSize: number;
   dbAcquireTimeoutMs: number;
   dbStatementTimeoutMs: number;
+  /** Hot statements as named prepared statements (parsed and planned once per connection). */
+  dbPreparedStatements: boolean;
   embeddedPgDir: string;
   embeddedPgPort: number;
   apiKeyCacheTtlMs: number;
@@ -150,6 +152,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 500),
     dbAcquireTimeoutMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 3000, 1, 600_000),
     dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 1, 3_600_000),
+    dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     embeddedPgDir: str(env, 'EMBEDDED_PG_DIR', '.data/postgres')!,
     embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
     apiKeyCacheTtlMs: int(env, 'API_KEY_CACHE_TTL_MS', 30_000, 0, 3_600_000),

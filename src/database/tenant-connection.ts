@@ -1,7 +1,7 @@
 import { Inject, Injectable, Scope } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { TenantTransaction } from './tenant-transaction.js';
+import type { QueryOptions, TenantTransaction } from './tenant-transaction.js';
 
 /**
  * What repositories inject: the current request's transaction, put there by the
@@ -24,11 +24,11 @@ export class TenantConnection {
     return tenantId;
   }
 
-  query<T = Record<string, any>>(text: string, values?: unknown[]): Promise<T[]> {
-    return this.tx.query<T>(text, values);
+  query<T = Record<string, any>>(text: string, values?: unknown[], options?: QueryOptions): Promise<T[]> {
+    return this.tx.query<T>(text, values, options);
   }
 
-  execute(text: string, values?: unknown[]): Promise<number> {
-    return this.tx.execute(text, values);
+  execute(text: string, values?: unknown[], options?: QueryOptions): Promise<number> {
+    return this.tx.execute(text, values, options);
   }
 }

@@ -4,7 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
-import { APP_DATA_SOURCE } from './database.tokens.js';
+import type { AppConfig } from '../config/app.config.js';
+import { APP_CONFIG, APP_DATA_SOURCE } from './database.tokens.js';
 import { TenantTransaction } from './tenant-transaction.js';
 
 const NO_TRANSACTION = 'fraudguard:no-transaction';
@@ -23,6 +24,7 @@ export class TenantContextInterceptor implements NestInterceptor {
 
   constructor(
     @Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reflector: Reflector,
   ) {}
 
@@ -38,7 +40,7 @@ export class TenantContextInterceptor implements NestInterceptor {
     // From here on, the request's log lines say which tenant they concern.
     if (request.auth) request.log = request.log.child({ tenant_id: request.auth.tenantId });
     const readOnly = request.method === 'GET' || request.method === 'HEAD';
-    const tx = await TenantTransaction.begin(this.dataSource, request.auth?.tenantId ?? null, readOnly);
+    const tx = await TenantTransaction.begin(this.dataSource, request.auth?.tenantId ?? null, readOnly, this.config.dbPreparedStatements);
     request.tenantTx = tx;
     let result: unknown;
     let failure: { error: unknown } | undefined;

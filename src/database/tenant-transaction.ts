@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 
@@ -10,6 +11,27 @@ interface Runner {
 
 /** Tenant ids are checked before they reach SQL, even though they also go through literal escaping. */
 const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A statement's name when prepared: derived from its text, so one text is prepared once per connection. */
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `fg_${createHash('sha256').update(text).digest('base64url').slice(0, 40)}`;
+    // The texts are the code's own constants and their filter combinations: a bounded set.
+    if (statementNames.size < 10_000) statementNames.set(text, name);
+  }
+  return name;
+}
+
+export interface QueryOptions {
+  /**
+   * Send it as a named prepared statement, so PostgreSQL parses and plans it once per connection
+   * (for the hot paths' fixed texts). Ignored when prepared statements are switched off
+   * (DB_PREPARED_STATEMENTS=false: a PgBouncer older than 1.21 cannot route them).
+   */
+  prepare?: boolean;
+}
 
 export function assertTenantId(tenantId: string): string {
   if (!TENANT_ID.test(tenantId)) throw new Error(`Malformed tenant id`);
@@ -31,10 +53,11 @@ export class TenantTransaction {
     private readonly runner: Runner,
     private readonly client: pg.PoolClient,
     public tenantId: string | null,
+    private readonly preparedStatements: boolean,
   ) {}
 
   /** BEGIN and the tenant setting travel in one round trip (simple protocol, escaped literal). */
-  static async begin(dataSource: DataSource, tenantId: string | null, readOnly: boolean): Promise<TenantTransaction> {
+  static async begin(dataSource: DataSource, tenantId: string | null, readOnly: boolean, preparedStatements = false): Promise<TenantTransaction> {
     const runner = dataSource.createQueryRunner() as unknown as Runner;
     let client: pg.PoolClient;
     try {
@@ -43,8 +66,10 @@ export class TenantTransaction {
       await runner.release();
       throw error;
     }
-    const tx = new TenantTransaction(runner, client, tenantId);
-    const begin = readOnly ? 'BEGIN READ ONLY' : 'BEGIN';
+    const tx = new TenantTransaction(runner, client, tenantId, preparedStatements);
+    // With prepared statements, their plans are generic: planned once per connection, not on every
+    // execution (PostgreSQL would otherwise keep re-planning those whose custom plans look cheaper).
+    const begin = `${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}${preparedStatements ? `; SET LOCAL plan_cache_mode = force_generic_plan` : ''}`;
     try {
       await client.query(tenantId === null ? begin : `${begin}; ${tx.setTenantSql(tenantId)}`);
     } catch (error) {
@@ -64,12 +89,17 @@ export class TenantTransaction {
     this.tenantId = tenantId;
   }
 
-  async query<T = Record<string, any>>(text: string, values?: unknown[]): Promise<T[]> {
-    return (await this.client.query(text, values as any[])).rows as T[];
+  async query<T = Record<string, any>>(text: string, values?: unknown[], options?: QueryOptions): Promise<T[]> {
+    return (await this.send(text, values, options)).rows as T[];
   }
 
-  async execute(text: string, values?: unknown[]): Promise<number> {
-    return (await this.client.query(text, values as any[])).rowCount ?? 0;
+  async execute(text: string, values?: unknown[], options?: QueryOptions): Promise<number> {
+    return (await this.send(text, values, options)).rowCount ?? 0;
+  }
+
+  private send(text: string, values: unknown[] | undefined, options: QueryOptions | undefined): Promise<pg.QueryResult> {
+    if (options?.prepare && this.preparedStatements) return this.client.query({ name: statementName(text), text, values: values as any[] });
+    return this.client.query(text, values as any[]);
   }
 
   /** The pg client itself, for streaming and COPY. */

@@ -49,42 +49,4 @@ export class AccountRepository {
       params,
     );
   }
-
-  /** Which of these ids are accounts of the tenant. */
-  async existingIds(ids: string[]): Promise<Set<string>> {
-    const rows = await this.db.query<{ id: string }>(`SELECT id FROM accounts WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [this.db.tenantId, ids]);
-    return new Set(rows.map((row) => row.id));
-  }
-
-  /**
-   * external_ref → id, creating the accounts that do not exist yet, in one statement: the rows it
-   * inserts plus the ones that existed when it started. Race-safe: a concurrent request creating
-   * the same ref makes our INSERT wait, then skip it (ON CONFLICT DO NOTHING); such a ref, committed
-   * after our statement's snapshot, is then read by a second SELECT. Refs are inserted in sorted
-   * order so two batches sharing refs cannot deadlock.
-   */
-  async resolveRefs(refs: string[]): Promise<Map<string, string>> {
-    const sorted = [...new Set(refs)].sort();
-    const rows = await this.db.query<{ id: string; external_ref: string }>(
-      `WITH inserted AS (
-         INSERT INTO accounts (tenant_id, external_ref)
-         SELECT $1, ref FROM unnest($2::varchar[]) AS r(ref) ORDER BY ref
-         ON CONFLICT (tenant_id, external_ref) DO NOTHING
-         RETURNING id, external_ref)
-       SELECT id, external_ref FROM inserted
-       UNION ALL
-       SELECT id, external_ref FROM accounts WHERE tenant_id = $1 AND external_ref = ANY($2::varchar[])`,
-      [this.db.tenantId, sorted],
-    );
-    const byRef = new Map(rows.map((row) => [row.external_ref, row.id]));
-    const missing = sorted.filter((ref) => !byRef.has(ref));
-    if (missing.length) {
-      const late = await this.db.query<{ id: string; external_ref: string }>(
-        `SELECT id, external_ref FROM accounts WHERE tenant_id = $1 AND external_ref = ANY($2::varchar[])`,
-        [this.db.tenantId, missing],
-      );
-      for (const row of late) byRef.set(row.external_ref, row.id);
-    }
-    return byRef;
-  }
 }

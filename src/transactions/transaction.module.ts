@@ -5,6 +5,7 @@ import { AccountService } from './account.service.js';
 import { AlertController } from './alert.controller.js';
 import { AlertRepository } from './alert.repository.js';
 import { AlertService } from './alert.service.js';
+import { IngestRepository } from './ingest.repository.js';
 import { TransactionQuotaRepository } from './transaction-quota.repository.js';
 import { TransactionController } from './transaction.controller.js';
 import { TransactionRepository } from './transaction.repository.js';
@@ -13,7 +14,7 @@ import { TransactionService } from './transaction.service.js';
 /** Accounts, transaction ingest and scoring, fraud alerts. Exports the quota counter for /tenants/usage. */
 @Module({
   controllers: [AccountController, TransactionController, AlertController],
-  providers: [AccountRepository, AccountService, TransactionRepository, TransactionQuotaRepository, TransactionService, AlertRepository, AlertService],
+  providers: [AccountRepository, AccountService, TransactionRepository, IngestRepository, TransactionQuotaRepository, TransactionService, AlertRepository, AlertService],
   exports: [TransactionQuotaRepository],
 })
 export class TransactionModule {}

@@ -6,7 +6,7 @@ import type { Page } from '../common/pagination.js';
 import { FieldError, NotFoundProblem, ProblemException } from '../common/problem.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { MailService } from '../mail/mail.service.js';
-import { AccountRepository } from './account.repository.js';
+import { IngestContext, IngestRepository, NewAlert, NewTransaction } from './ingest.repository.js';
 import {
   addToHistory,
   decide,
@@ -19,7 +19,7 @@ import {
 import type { CreateTransactionDto, IngestResult, TransactionListQuery, TransactionView } from './transaction.dto.js';
 import { canonicalAmount } from './transaction-validators.js';
 import { TransactionQuotaRepository } from './transaction-quota.repository.js';
-import { NewAlert, NewTransaction, TransactionRepository } from './transaction.repository.js';
+import { TransactionRepository } from './transaction.repository.js';
 
 function startOfNextMonthUtc(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
@@ -47,7 +47,7 @@ export class TransactionService {
 
   constructor(
     private readonly transactions: TransactionRepository,
-    private readonly accounts: AccountRepository,
+    private readonly ingestion: IngestRepository,
     private readonly quota: TransactionQuotaRepository,
     private readonly audit: AuditWriter,
     private readonly mail: MailService,
@@ -82,18 +82,23 @@ export class TransactionService {
 
   private async ingest(items: CreateTransactionDto[], batch: boolean): Promise<IngestResult[]> {
     const field = (index: number, name: string) => (batch ? `transactions.${index}.${name}` : name);
-    const state = await this.quota.state();
-    if (!state) throw new NotFoundProblem('Tenant');
-    // Cheap early refusal; the exact, concurrency-safe check is reserve() at the end.
-    if (state.max_transactions_per_month !== null && state.used + items.length > state.max_transactions_per_month) {
-      throw await this.refuseOverQuota(state.max_transactions_per_month, state.used, items.length);
+    const externalIds = this.externalIdsOnce(items, field);
+    const context = await this.ingestion.context(
+      items.flatMap((item) => (item.account_ref ? [item.account_ref] : [])),
+      [...new Set(items.flatMap((item) => (item.account_id ? [item.account_id.toLowerCase()] : [])))],
+      // A single transaction needs no look-up: the unique constraint answers (409) on insert.
+      items.length > 1 ? externalIds.ids : [],
+    );
+    if (!context) throw new NotFoundProblem('Tenant');
+    // Cheap early refusal; the exact, concurrency-safe check is the reservation in write().
+    if (context.max_transactions_per_month !== null && context.used + items.length > context.max_transactions_per_month) {
+      throw await this.refuseOverQuota(context.max_transactions_per_month, context.used, items.length);
     }
+    const accountIds = this.accountIdsOf(items, context, field);
+    this.assertExternalIdsFree(items, externalIds.repeats, context.takenExternalIds, field);
 
-    const accountIds = await this.resolveAccounts(items, field);
-    await this.assertExternalIdsFree(items, field);
-
-    const config = scoringConfigFrom(state.ml_config);
-    const histories = await this.transactions.histories([...new Set(accountIds)]);
+    const config = scoringConfigFrom(context.ml_config);
+    const histories = context.histories;
     const now = new Date().toISOString();
     const rows: NewTransaction[] = [];
     const alerts: NewAlert[] = [];
@@ -144,16 +149,7 @@ export class TransactionService {
       results.push(result);
     });
 
-    try {
-      await this.transactions.insertMany(rows, config);
-    } catch (error) {
-      if ((error as { code?: string }).code === '23505' && /external_id/.test((error as { constraint?: string }).constraint ?? '')) {
-        throw new ProblemException(409, 'duplicate-external-id', 'Duplicate external_id', 'A transaction with this external_id already exists');
-      }
-      throw error;
-    }
-    await this.transactions.insertAlerts(alerts);
-    await this.audit.record(
+    const audit = this.audit.params(
       batch
         ? {
             action: 'transaction.batch_create',
@@ -167,46 +163,56 @@ export class TransactionService {
             newValue: { amount: rows[0].amount, currency: rows[0].currency, status: rows[0].status, risk_score: rows[0].risk_score, alert_id: results[0].alert_id },
           },
     );
-    // Last write of the transaction: the counter row stays locked only until the commit right after.
-    if (!(await this.quota.reserve(items.length))) {
+    let reserved: boolean;
+    try {
+      reserved = await this.ingestion.write(rows, alerts, config, audit);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505' && /external_id/.test((error as { constraint?: string }).constraint ?? '')) {
+        throw new ProblemException(409, 'duplicate-external-id', 'Duplicate external_id', 'A transaction with this external_id already exists');
+      }
+      throw error;
+    }
+    if (!reserved) {
       const fresh = await this.quota.transactionsThisMonth();
-      throw await this.refuseOverQuota(state.max_transactions_per_month ?? 0, fresh, items.length);
+      throw await this.refuseOverQuota(context.max_transactions_per_month ?? 0, fresh, items.length);
     }
     if (alerts.length > 0 && config.notification_email) this.notifyAfterCommit(config, results.filter((result) => result.alert_id));
     return results;
   }
 
-  /** account_id or account_ref of each item → the account's id (refs created on first use). */
-  private async resolveAccounts(items: CreateTransactionDto[], field: (index: number, name: string) => string): Promise<string[]> {
-    const givenIds = [...new Set(items.filter((item) => item.account_id).map((item) => item.account_id!.toLowerCase()))];
-    const existing = givenIds.length ? await this.accounts.existingIds(givenIds) : new Set<string>();
+  /** account_id or account_ref of each item → the account's id; unknown account_ids are a 404. */
+  private accountIdsOf(items: CreateTransactionDto[], context: IngestContext, field: (index: number, name: string) => string): string[] {
     const unknown: FieldError[] = [];
     items.forEach((item, index) => {
-      if (item.account_id && !existing.has(item.account_id.toLowerCase())) unknown.push({ field: field(index, 'account_id'), message: 'account not found' });
+      if (item.account_id && !context.knownIds.has(item.account_id.toLowerCase())) unknown.push({ field: field(index, 'account_id'), message: 'account not found' });
     });
     if (unknown.length) {
       throw new ProblemException(404, 'not-found', 'Not Found', unknown.length === 1 ? 'Account not found' : `${unknown.length} accounts not found`, { errors: unknown });
     }
-    const refs = items.filter((item) => item.account_ref).map((item) => item.account_ref!);
-    const byRef = refs.length ? await this.accounts.resolveRefs(refs) : new Map<string, string>();
-    return items.map((item) => (item.account_id ? item.account_id.toLowerCase() : byRef.get(item.account_ref!)!));
+    return items.map((item) => (item.account_id ? item.account_id.toLowerCase() : context.byRef.get(item.account_ref!)!));
   }
 
-  private async assertExternalIdsFree(items: CreateTransactionDto[], field: (index: number, name: string) => string): Promise<void> {
+  /** The batch's distinct external_ids, and the items that repeat one of an earlier item. */
+  private externalIdsOnce(items: CreateTransactionDto[], field: (index: number, name: string) => string): { ids: string[]; repeats: FieldError[] } {
     const seen = new Map<string, number>();
-    const conflicts: FieldError[] = [];
+    const repeats: FieldError[] = [];
     items.forEach((item, index) => {
       if (!item.external_id) return;
       const first = seen.get(item.external_id);
-      if (first !== undefined) conflicts.push({ field: field(index, 'external_id'), message: `repeats transactions.${first}.external_id` });
+      if (first !== undefined) repeats.push({ field: field(index, 'external_id'), message: `repeats transactions.${first}.external_id` });
       else seen.set(item.external_id, index);
     });
-    // A single transaction needs no look-up: the unique constraint answers (409) on insert.
-    const taken = items.length > 1 ? await this.transactions.existingExternalIds([...seen.keys()]) : new Set<string>();
+    return { ids: [...seen.keys()], repeats };
+  }
+
+  /** Repeats inside the batch and external_ids the tenant already used: one 409 naming them all. */
+  private assertExternalIdsFree(items: CreateTransactionDto[], repeats: FieldError[], taken: Set<string>, field: (index: number, name: string) => string): void {
+    const conflicts = [...repeats];
+    const seen = new Set<string>();
     items.forEach((item, index) => {
-      if (item.external_id && taken.has(item.external_id) && seen.get(item.external_id) === index) {
-        conflicts.push({ field: field(index, 'external_id'), message: 'a transaction with this external_id already exists' });
-      }
+      if (!item.external_id || seen.has(item.external_id)) return;
+      seen.add(item.external_id);
+      if (taken.has(item.external_id)) conflicts.push({ field: field(index, 'external_id'), message: 'a transaction with this external_id already exists' });
     });
     if (conflicts.length) {
       throw new ProblemException(409, 'duplicate-external-id', 'Duplicate external_id', 'A transaction with this external_id already exists', {

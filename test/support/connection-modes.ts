@@ -23,7 +23,8 @@ export async function startAppIn(
   const bouncer = await startPgBouncer(db.ownerUrl, { fraudguard_app: APP_DB_PASSWORD, postgres: new URL(db.ownerUrl).password }, { poolSize: options.poolSize });
   const t = await startTestApp({
     db,
-    env: { ...env, APP_DATABASE_URL: bouncer.url(db.appUrl), LISTEN_DATABASE_URL: db.appUrl },
+    // Debian 12's PgBouncer (1.18) cannot route named prepared statements in transaction mode.
+    env: { ...env, APP_DATABASE_URL: bouncer.url(db.appUrl), LISTEN_DATABASE_URL: db.appUrl, DB_PREPARED_STATEMENTS: 'false' },
     modules: options.modules,
   });
   return {

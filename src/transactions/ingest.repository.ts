@@ -1,0 +1,245 @@
+import { Injectable } from '@nestjs/common';
+import { CURRENT_QUOTA_MONTH } from '../../migrations/1700000000020-transaction-ingest.js';
+import { AUDIT_COLUMNS } from '../audit/audit.entry.js';
+import { TenantConnection } from '../database/tenant-connection.js';
+import type { Reason, RiskLevel, ScoringConfig, ScoringHistory, TransactionStatus } from './scoring.js';
+
+/** How many of an account's most recent transactions scoring looks at. */
+export const HISTORY_WINDOW = 500;
+/** How many of those carry their time for the velocity rules. */
+export const HISTORY_TIMES = 100;
+
+export interface NewTransaction {
+  id: string;
+  account_id: string;
+  external_id: string | null;
+  amount: string;
+  currency: string;
+  merchant: string;
+  merchant_category: string | null;
+  country: string | null;
+  ip_address: string | null;
+  device_id: string | null;
+  txn_time: string;
+  status: TransactionStatus;
+  risk_score: number;
+  risk_level: RiskLevel;
+  reasons: Reason[];
+  metadata: Record<string, unknown> | null;
+}
+
+export interface NewAlert {
+  id: string;
+  transaction_id: string;
+  severity: RiskLevel;
+  risk_score: number;
+  reasons: Reason[];
+}
+
+/** What an ingest needs to know before it scores: read (and account refs created) in one statement. */
+export interface IngestContext {
+  ml_config: unknown;
+  max_transactions_per_month: number | null;
+  /** Transactions counted against this month's quota so far. */
+  used: number;
+  /** account_ref → id, for every ref asked for (created when new). */
+  byRef: Map<string, string>;
+  /** Which of the account_ids asked for are accounts of the tenant. */
+  knownIds: Set<string>;
+  /** Scoring history of every account that existed before this request. */
+  histories: Map<string, ScoringHistory>;
+  /** Which of the external_ids asked about the tenant already used. */
+  takenExternalIds: Set<string>;
+}
+
+interface HistoryRow {
+  account_id: string;
+  count: number;
+  amounts: Record<string, { count: number; mean: number }>;
+  times: number[];
+  countries: string[];
+  merchants: string[];
+  devices: string[];
+}
+
+interface ContextRow {
+  ml_config: unknown;
+  max_transactions_per_month: number | null;
+  used: number;
+  accounts: Array<[string, string | null]>;
+  histories: HistoryRow[];
+  taken: string[];
+}
+
+/**
+ * Scoring history of the accounts `ids` (an SQL expression yielding `id`), as one JSON array:
+ * aggregates over each account's HISTORY_WINDOW most recent transactions
+ * (index tenant_id, account_id, txn_time DESC).
+ */
+function historiesJson(accounts: string): string {
+  return `(SELECT coalesce(json_agg(h), '[]') FROM (
+    SELECT a.id AS account_id, s.* FROM ${accounts} a
+     CROSS JOIN LATERAL (
+       WITH recent AS (
+         SELECT amount, currency, country, merchant, device_id, txn_time
+           FROM transactions
+          WHERE tenant_id = $1 AND account_id = a.id
+          ORDER BY txn_time DESC
+          LIMIT ${HISTORY_WINDOW})
+       SELECT (SELECT count(*) FROM recent)::int AS count,
+              (SELECT coalesce(jsonb_object_agg(currency, jsonb_build_object('count', n, 'mean', mean)), '{}'::jsonb)
+                 FROM (SELECT currency, count(*) AS n, avg(amount)::float8 AS mean FROM recent GROUP BY currency) c) AS amounts,
+              (SELECT coalesce(array_agg(ms), '{}')
+                 FROM (SELECT (extract(epoch FROM txn_time) * 1000)::float8 AS ms FROM recent
+                        ORDER BY txn_time DESC LIMIT ${HISTORY_TIMES}) r) AS times,
+              (SELECT coalesce(array_agg(DISTINCT country::text) FILTER (WHERE country IS NOT NULL), '{}') FROM recent) AS countries,
+              (SELECT coalesce(array_agg(DISTINCT merchant::text), '{}') FROM recent) AS merchants,
+              (SELECT coalesce(array_agg(DISTINCT device_id::text) FILTER (WHERE device_id IS NOT NULL), '{}') FROM recent) AS devices
+     ) s) h)`;
+}
+
+/**
+ * The ingest's whole conversation with PostgreSQL, in two statements (after BEGIN, before COMMIT):
+ * one that reads everything scoring needs, one that writes everything the ingest produces. A single
+ * transaction and a batch of a thousand take the same two round trips.
+ */
+@Injectable()
+export class IngestRepository {
+  constructor(private readonly db: TenantConnection) {}
+
+  /**
+   * The tenant's settings and quota usage, account refs resolved (created on first use), account ids
+   * checked, the external_ids already taken, and the accounts' scoring histories: one statement.
+   *
+   * Race-safe for refs: a concurrent request creating the same ref makes the INSERT wait, then skip
+   * it (ON CONFLICT DO NOTHING); such a ref, committed after this statement's snapshot, is then read
+   * (with its history) by a second statement. Refs are inserted in sorted order so two batches
+   * sharing refs cannot deadlock. Returns undefined when the tenant does not exist.
+   */
+  async context(refs: string[], accountIds: string[], externalIds: string[]): Promise<IngestContext | undefined> {
+    const sortedRefs = [...new Set(refs)].sort();
+    const rows = await this.db.query<ContextRow>(
+      `WITH created AS (
+         INSERT INTO accounts (tenant_id, external_ref)
+         SELECT $1, ref FROM unnest($2::varchar[]) AS r(ref) ORDER BY ref
+         ON CONFLICT (tenant_id, external_ref) DO NOTHING
+         RETURNING id, external_ref),
+       existing AS (
+         SELECT id, external_ref FROM accounts WHERE tenant_id = $1 AND external_ref = ANY($2::varchar[])
+         UNION
+         SELECT id, NULL FROM accounts WHERE tenant_id = $1 AND id = ANY($3::uuid[]))
+       SELECT t.ml_config, t.max_transactions_per_month,
+              coalesce((SELECT u.transactions FROM tenant_monthly_usage u
+                         WHERE u.tenant_id = $1 AND u.month = ${CURRENT_QUOTA_MONTH}), 0)::float8 AS used,
+              (SELECT coalesce(json_agg(json_build_array(a.id, a.external_ref)), '[]')
+                 FROM (SELECT id, external_ref FROM created UNION ALL SELECT id, external_ref FROM existing) a) AS accounts,
+              ${historiesJson('(SELECT DISTINCT id FROM existing)')} AS histories,
+              (SELECT coalesce(array_agg(x.external_id), '{}') FROM transactions x
+                WHERE x.tenant_id = $1 AND x.external_id = ANY($4::varchar[])) AS taken
+         FROM tenants t WHERE t.tenant_id = $1`,
+      [this.db.tenantId, sortedRefs, accountIds, externalIds],
+      { prepare: true },
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const byRef = new Map<string, string>();
+    const knownIds = new Set<string>();
+    for (const [id, ref] of row.accounts) {
+      if (ref === null) knownIds.add(id);
+      else byRef.set(ref, id);
+    }
+    const histories = new Map<string, ScoringHistory>();
+    addHistories(histories, row.histories);
+    const late = sortedRefs.filter((ref) => !byRef.has(ref));
+    if (late.length) {
+      const [found] = await this.db.query<{ accounts: Array<[string, string]>; histories: HistoryRow[] }>(
+        `WITH late AS (SELECT id, external_ref FROM accounts WHERE tenant_id = $1 AND external_ref = ANY($2::varchar[]))
+         SELECT (SELECT coalesce(json_agg(json_build_array(id, external_ref)), '[]') FROM late) AS accounts,
+                ${historiesJson('late')} AS histories`,
+        [this.db.tenantId, late],
+      );
+      for (const [id, ref] of found.accounts) byRef.set(ref, id);
+      addHistories(histories, found.histories);
+    }
+    return {
+      ml_config: row.ml_config,
+      max_transactions_per_month: row.max_transactions_per_month,
+      used: row.used,
+      byRef,
+      knownIds,
+      histories,
+      takenExternalIds: new Set(row.taken),
+    };
+  }
+
+  /**
+   * Everything an ingest writes, in one statement: the transactions (arrays unnested server-side),
+   * their alerts, the audit row (the database appends it to the tenant's hash chain), and the
+   * quota reservation. The reservation counts the transactions against this month's quota only if
+   * they fit: the upsert locks the tenant's counter row and its WHERE sees the latest committed
+   * value, so concurrent ingests can never together pass the limit; the lock is held until the
+   * COMMIT that follows. Returns false when they do not fit — the caller then rolls everything back.
+   */
+  async write(rows: NewTransaction[], alerts: NewAlert[], scoringConfig: ScoringConfig, audit: unknown[]): Promise<boolean> {
+    const params: unknown[] = [this.db.tenantId];
+    const p = (value: unknown, cast: string) => `$${params.push(value)}::${cast}`;
+    const column = <K extends keyof NewTransaction>(key: K) => rows.map((row) => row[key]);
+    const auditValues = audit.slice(1).map((value) => `$${params.push(value)}`);
+    const count = p(rows.length, 'int');
+    const [result] = await this.db.query<{ reserved: boolean }>(
+      `WITH quota AS (
+         INSERT INTO tenant_monthly_usage AS u (tenant_id, month, transactions)
+         SELECT t.tenant_id, ${CURRENT_QUOTA_MONTH}, ${count}
+           FROM tenants t
+          WHERE t.tenant_id = $1 AND (t.max_transactions_per_month IS NULL OR ${count} <= t.max_transactions_per_month)
+         ON CONFLICT (tenant_id, month) DO UPDATE
+            SET transactions = u.transactions + EXCLUDED.transactions, updated_at = now()
+          WHERE u.transactions + EXCLUDED.transactions <=
+                coalesce((SELECT t.max_transactions_per_month FROM tenants t WHERE t.tenant_id = $1), 9223372036854775807)
+         RETURNING 1),
+       txns AS (
+         INSERT INTO transactions (tenant_id, id, account_id, external_id, amount, currency, merchant, merchant_category,
+                                   country, ip_address, device_id, txn_time, status, risk_score, risk_level, reasons,
+                                   scoring_config, metadata)
+         SELECT $1, r.id, r.account_id, r.external_id, r.amount, r.currency, r.merchant, r.merchant_category,
+                r.country, r.ip_address, r.device_id, r.txn_time, r.status, r.risk_score, r.risk_level, r.reasons,
+                ${p(JSON.stringify(scoringConfig), 'jsonb')}, r.metadata
+           FROM unnest(${p(column('id'), 'uuid[]')}, ${p(column('account_id'), 'uuid[]')}, ${p(column('external_id'), 'varchar[]')},
+                       ${p(column('amount'), 'numeric[]')}, ${p(column('currency'), 'char(3)[]')}, ${p(column('merchant'), 'varchar[]')},
+                       ${p(column('merchant_category'), 'char(4)[]')}, ${p(column('country'), 'char(2)[]')},
+                       ${p(column('ip_address'), 'inet[]')}, ${p(column('device_id'), 'varchar[]')},
+                       ${p(column('txn_time'), 'timestamptz[]')}, ${p(column('status'), 'varchar[]')},
+                       ${p(column('risk_score'), 'numeric[]')}, ${p(column('risk_level'), 'varchar[]')},
+                       ${p(rows.map((row) => JSON.stringify(row.reasons)), 'jsonb[]')},
+                       ${p(rows.map((row) => (row.metadata === null ? null : JSON.stringify(row.metadata))), 'jsonb[]')})
+             AS r(id, account_id, external_id, amount, currency, merchant, merchant_category, country, ip_address,
+                  device_id, txn_time, status, risk_score, risk_level, reasons, metadata)),
+       alerts AS (
+         INSERT INTO fraud_alerts (tenant_id, id, transaction_id, severity, risk_score, reasons)
+         SELECT $1, r.id, r.transaction_id, r.severity, r.risk_score, r.reasons
+           FROM unnest(${p(alerts.map((alert) => alert.id), 'uuid[]')}, ${p(alerts.map((alert) => alert.transaction_id), 'uuid[]')},
+                       ${p(alerts.map((alert) => alert.severity), 'varchar[]')}, ${p(alerts.map((alert) => alert.risk_score), 'numeric[]')},
+                       ${p(alerts.map((alert) => JSON.stringify(alert.reasons)), 'jsonb[]')})
+             AS r(id, transaction_id, severity, risk_score, reasons)),
+       audit AS (
+         INSERT INTO audit_logs (${AUDIT_COLUMNS}) VALUES ($1, ${auditValues.join(', ')}))
+       SELECT EXISTS (SELECT FROM quota) AS reserved`,
+      params,
+      { prepare: true },
+    );
+    return result.reserved;
+  }
+}
+
+function addHistories(into: Map<string, ScoringHistory>, rows: HistoryRow[]): void {
+  for (const row of rows) {
+    into.set(row.account_id, {
+      count: row.count,
+      amounts: row.amounts,
+      times: row.times,
+      countries: new Set(row.countries),
+      merchants: new Set(row.merchants),
+      devices: new Set(row.devices),
+    });
+  }
+}
