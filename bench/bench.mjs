@@ -30,6 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { REBUILD_ACCOUNT_PROFILES } from '../dist/migrations/1700000000041-account-profiles.js';
 import { generateApiKey } from '../dist/src/api-keys/api-key.token.js';
 import { appRoleUrl } from '../dist/src/config/app.config.js';
 import { createOwnerDataSource } from '../dist/src/database/data-source.js';
@@ -166,6 +167,8 @@ async function seed(url) {
     const { rows: tenants } = await client.query(`SELECT tenant_id FROM tenants WHERE tenant_id LIKE 'bench-%' ORDER BY tenant_id`);
     for (const { tenant_id } of tenants) await seedTenantTransactions(client, tenant_id, settings.txns);
     await timed(`  big tenant ${BIG_TENANT}: ${settings.bigTxns} transactions`, () => seedTenantTransactions(client, BIG_TENANT, settings.bigTxns));
+    // Rows inserted behind the app's back: the accounts' scoring profiles are rebuilt from them.
+    await timed('  account profiles', () => client.query(REBUILD_ACCOUNT_PROFILES));
     await client.query(
       `INSERT INTO tenant_monthly_usage (tenant_id, month, transactions)
        SELECT tenant_id, (date_trunc('month', now() AT TIME ZONE 'UTC'))::date, count(*) FROM transactions

@@ -8,7 +8,7 @@ import { AccountsAndLogin1700000000010 } from './1700000000010-accounts-and-logi
 import { PrincipalPlan1700000000011 } from './1700000000011-principal-plan.js';
 import { AuditHashChain1700000000030 } from './1700000000030-audit-hash-chain.js';
 import { PlatformRole1700000000031 } from './1700000000031-platform-role.js';
-import { ScoringHistoryIndex1700000000040 } from './1700000000040-scoring-history-index.js';
+import { AccountProfiles1700000000041 } from './1700000000041-account-profiles.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
 export const migrations = [
@@ -22,5 +22,5 @@ export const migrations = [
   TransactionIngest1700000000020,
   AuditHashChain1700000000030,
   PlatformRole1700000000031,
-  ScoringHistoryIndex1700000000040,
+  AccountProfiles1700000000041,
 ];

@@ -2,12 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { CURRENT_QUOTA_MONTH } from '../../migrations/1700000000020-transaction-ingest.js';
 import { AUDIT_COLUMNS } from '../audit/audit.entry.js';
 import { TenantConnection } from '../database/tenant-connection.js';
-import type { Reason, RiskLevel, ScoringConfig, ScoringHistory, TransactionStatus } from './scoring.js';
+import { historyFromProfile, type Reason, type RiskLevel, type ScoringConfig, type ScoringHistory, type StoredProfile, type TransactionStatus } from './scoring.js';
 
-/** How many of an account's most recent transactions scoring looks at. */
-export const HISTORY_WINDOW = 500;
-/** How many of those carry their time for the velocity rules. */
-export const HISTORY_TIMES = 100;
 
 export interface NewTransaction {
   id: string;
@@ -46,56 +42,20 @@ export interface IngestContext {
   byRef: Map<string, string>;
   /** Which of the account_ids asked for are accounts of the tenant. */
   knownIds: Set<string>;
-  /** Scoring history of every account that existed before this request. */
+  /** Scoring history of every account that existed before this request (new ones have none yet). */
   histories: Map<string, ScoringHistory>;
   /** Which of the external_ids asked about the tenant already used. */
   takenExternalIds: Set<string>;
 }
 
-interface HistoryRow {
-  account_id: string;
-  count: number;
-  amounts: Record<string, { count: number; mean: number }>;
-  times: number[];
-  countries: string[];
-  merchants: string[];
-  devices: string[];
-}
 
 interface ContextRow {
   ml_config: unknown;
   max_transactions_per_month: number | null;
   used: number;
   accounts: Array<[string, string | null]>;
-  histories: HistoryRow[];
+  profiles: Array<[string, StoredProfile]>;
   taken: string[];
-}
-
-/**
- * Scoring history of the accounts `ids` (an SQL expression yielding `id`), as one JSON array:
- * aggregates over each account's HISTORY_WINDOW most recent transactions
- * (index tenant_id, account_id, txn_time DESC).
- */
-function historiesJson(accounts: string): string {
-  return `(SELECT coalesce(json_agg(h), '[]') FROM (
-    SELECT a.id AS account_id, s.* FROM ${accounts} a
-     CROSS JOIN LATERAL (
-       WITH recent AS (
-         SELECT amount, currency, country, merchant, device_id, txn_time
-           FROM transactions
-          WHERE tenant_id = $1 AND account_id = a.id
-          ORDER BY txn_time DESC
-          LIMIT ${HISTORY_WINDOW})
-       SELECT (SELECT count(*) FROM recent)::int AS count,
-              (SELECT coalesce(jsonb_object_agg(currency, jsonb_build_object('count', n, 'mean', mean)), '{}'::jsonb)
-                 FROM (SELECT currency, count(*) AS n, avg(amount)::float8 AS mean FROM recent GROUP BY currency) c) AS amounts,
-              (SELECT coalesce(array_agg(ms), '{}')
-                 FROM (SELECT (extract(epoch FROM txn_time) * 1000)::float8 AS ms FROM recent
-                        ORDER BY txn_time DESC LIMIT ${HISTORY_TIMES}) r) AS times,
-              (SELECT coalesce(array_agg(DISTINCT country::text) FILTER (WHERE country IS NOT NULL), '{}') FROM recent) AS countries,
-              (SELECT coalesce(array_agg(DISTINCT merchant::text), '{}') FROM recent) AS merchants,
-              (SELECT coalesce(array_agg(DISTINCT device_id::text) FILTER (WHERE device_id IS NOT NULL), '{}') FROM recent) AS devices
-     ) s) h)`;
 }
 
 /**
@@ -109,12 +69,14 @@ export class IngestRepository {
 
   /**
    * The tenant's settings and quota usage, account refs resolved (created on first use), account ids
-   * checked, the external_ids already taken, and the accounts' scoring histories: one statement.
+   * checked, the external_ids already taken, and the accounts' scoring profiles: one statement.
    *
-   * Race-safe for refs: a concurrent request creating the same ref makes the INSERT wait, then skip
-   * it (ON CONFLICT DO NOTHING); such a ref, committed after this statement's snapshot, is then read
-   * (with its history) by a second statement. Refs are inserted in sorted order so two batches
-   * sharing refs cannot deadlock. Returns undefined when the tenant does not exist.
+   * The profiles are locked (FOR UPDATE, in account id order so two batches cannot deadlock) until
+   * the ingest commits: a concurrent ingest for the same account waits, then reads the profile this
+   * one wrote. Race-safe for refs: a concurrent request creating the same ref makes the INSERT wait,
+   * then skip it (ON CONFLICT DO NOTHING); such a ref, committed after this statement's snapshot, is
+   * then read (and its profile locked) by a second statement. Refs are inserted in sorted order for
+   * the same reason. Returns undefined when the tenant does not exist.
    */
   async context(refs: string[], accountIds: string[], externalIds: string[]): Promise<IngestContext | undefined> {
     const sortedRefs = [...new Set(refs)].sort();
@@ -127,13 +89,18 @@ export class IngestRepository {
        existing AS (
          SELECT id, external_ref FROM accounts WHERE tenant_id = $1 AND external_ref = ANY($2::varchar[])
          UNION
-         SELECT id, NULL FROM accounts WHERE tenant_id = $1 AND id = ANY($3::uuid[]))
+         SELECT id, NULL FROM accounts WHERE tenant_id = $1 AND id = ANY($3::uuid[])),
+       profiles AS (
+         SELECT p.account_id, p.profile FROM account_profiles p
+          WHERE p.tenant_id = $1 AND p.account_id IN (SELECT id FROM existing)
+          ORDER BY p.account_id
+            FOR UPDATE)
        SELECT t.ml_config, t.max_transactions_per_month,
               coalesce((SELECT u.transactions FROM tenant_monthly_usage u
                          WHERE u.tenant_id = $1 AND u.month = ${CURRENT_QUOTA_MONTH}), 0)::float8 AS used,
               (SELECT coalesce(json_agg(json_build_array(a.id, a.external_ref)), '[]')
                  FROM (SELECT id, external_ref FROM created UNION ALL SELECT id, external_ref FROM existing) a) AS accounts,
-              ${historiesJson('(SELECT DISTINCT id FROM existing)')} AS histories,
+              (SELECT coalesce(json_agg(json_build_array(p.account_id, p.profile)), '[]') FROM profiles p) AS profiles,
               (SELECT coalesce(array_agg(x.external_id), '{}') FROM transactions x
                 WHERE x.tenant_id = $1 AND x.external_id = ANY($4::varchar[])) AS taken
          FROM tenants t WHERE t.tenant_id = $1`,
@@ -149,17 +116,21 @@ export class IngestRepository {
       else byRef.set(ref, id);
     }
     const histories = new Map<string, ScoringHistory>();
-    addHistories(histories, row.histories);
+    for (const [id, profile] of row.profiles) histories.set(id, historyFromProfile(profile));
     const late = sortedRefs.filter((ref) => !byRef.has(ref));
     if (late.length) {
-      const [found] = await this.db.query<{ accounts: Array<[string, string]>; histories: HistoryRow[] }>(
-        `WITH late AS (SELECT id, external_ref FROM accounts WHERE tenant_id = $1 AND external_ref = ANY($2::varchar[]))
-         SELECT (SELECT coalesce(json_agg(json_build_array(id, external_ref)), '[]') FROM late) AS accounts,
-                ${historiesJson('late')} AS histories`,
+      const found = await this.db.query<{ id: string; external_ref: string; profile: StoredProfile }>(
+        `SELECT a.id, a.external_ref, p.profile
+           FROM accounts a JOIN account_profiles p ON p.tenant_id = a.tenant_id AND p.account_id = a.id
+          WHERE a.tenant_id = $1 AND a.external_ref = ANY($2::varchar[])
+          ORDER BY a.id
+            FOR UPDATE OF p`,
         [this.db.tenantId, late],
       );
-      for (const [id, ref] of found.accounts) byRef.set(ref, id);
-      addHistories(histories, found.histories);
+      for (const account of found) {
+        byRef.set(account.external_ref, account.id);
+        histories.set(account.id, historyFromProfile(account.profile));
+      }
     }
     return {
       ml_config: row.ml_config,
@@ -174,13 +145,19 @@ export class IngestRepository {
 
   /**
    * Everything an ingest writes, in one statement: the transactions (arrays unnested server-side),
-   * their alerts, the audit row (the database appends it to the tenant's hash chain), and the
-   * quota reservation. The reservation counts the transactions against this month's quota only if
+   * their alerts, the accounts' updated scoring profiles, the audit row (the database appends it to
+   * the tenant's hash chain), and the quota reservation. The reservation counts the transactions against this month's quota only if
    * they fit: the upsert locks the tenant's counter row and its WHERE sees the latest committed
    * value, so concurrent ingests can never together pass the limit; the lock is held until the
    * COMMIT that follows. Returns false when they do not fit — the caller then rolls everything back.
    */
-  async write(rows: NewTransaction[], alerts: NewAlert[], scoringConfig: ScoringConfig, audit: unknown[]): Promise<boolean> {
+  async write(
+    rows: NewTransaction[],
+    alerts: NewAlert[],
+    profiles: Map<string, StoredProfile>,
+    scoringConfig: ScoringConfig,
+    audit: unknown[],
+  ): Promise<boolean> {
     const params: unknown[] = [this.db.tenantId];
     const p = (value: unknown, cast: string) => `$${params.push(value)}::${cast}`;
     const column = <K extends keyof NewTransaction>(key: K) => rows.map((row) => row[key]);
@@ -221,6 +198,12 @@ export class IngestRepository {
                        ${p(alerts.map((alert) => alert.severity), 'varchar[]')}, ${p(alerts.map((alert) => alert.risk_score), 'numeric[]')},
                        ${p(alerts.map((alert) => JSON.stringify(alert.reasons)), 'jsonb[]')})
              AS r(id, transaction_id, severity, risk_score, reasons)),
+       profiles AS (
+         INSERT INTO account_profiles AS p (tenant_id, account_id, profile)
+         SELECT $1, r.account_id, r.profile
+           FROM unnest(${p([...profiles.keys()], 'uuid[]')}, ${p([...profiles.values()].map((profile) => JSON.stringify(profile)), 'jsonb[]')})
+             AS r(account_id, profile)
+         ON CONFLICT (tenant_id, account_id) DO UPDATE SET profile = EXCLUDED.profile, updated_at = now()),
        audit AS (
          INSERT INTO audit_logs (${AUDIT_COLUMNS}) VALUES ($1, ${auditValues.join(', ')}))
        SELECT EXISTS (SELECT FROM quota) AS reserved`,
@@ -228,18 +211,5 @@ export class IngestRepository {
       { prepare: true },
     );
     return result.reserved;
-  }
-}
-
-function addHistories(into: Map<string, ScoringHistory>, rows: HistoryRow[]): void {
-  for (const row of rows) {
-    into.set(row.account_id, {
-      count: row.count,
-      amounts: row.amounts,
-      times: row.times,
-      countries: new Set(row.countries),
-      merchants: new Set(row.merchants),
-      devices: new Set(row.devices),
-    });
   }
 }

@@ -3,6 +3,9 @@ import {
   CONTRIBUTIONS,
   decide,
   emptyHistory,
+  HISTORY_BOUNDS,
+  historyFromProfile,
+  profileOf,
   RuleName,
   scoreTransaction,
   ScoringHistory,
@@ -125,5 +128,45 @@ describe('decide with ml_config', () => {
   it('falls back to the seed defaults on a malformed ml_config', () => {
     expect(scoringConfigFrom(null)).toMatchObject({ risk_threshold: 0.7, auto_block: false, notification_email: null });
     expect(scoringConfigFrom({ risk_threshold: 7, auto_block: 'yes', notification_email: 12 })).toMatchObject({ risk_threshold: 0.7, auto_block: false, notification_email: null });
+  });
+});
+
+describe('account profile', () => {
+  it('round-trips through its stored form (JSON) unchanged', () => {
+    const h = history(7);
+    addToHistory(h, input({ amount: 30, currency: 'USD', country: 'FR', device_id: 'dev-2', merchant: 'Books' }));
+    const stored = JSON.parse(JSON.stringify(profileOf(h)));
+    expect(historyFromProfile(stored)).toEqual(h);
+    expect(historyFromProfile({})).toEqual(emptyHistory());
+    expect(historyFromProfile(null)).toEqual(emptyHistory());
+  });
+
+  it('keeps the exact mean up to the amount window, then a running mean weighing the latest', () => {
+    const h = emptyHistory();
+    for (let i = 1; i <= HISTORY_BOUNDS.amountWindow; i++) addToHistory(h, input({ amount: i }));
+    expect(h.amounts.EUR.count).toBe(HISTORY_BOUNDS.amountWindow);
+    expect(h.amounts.EUR.mean).toBeCloseTo((HISTORY_BOUNDS.amountWindow + 1) / 2, 9);
+    const before = h.amounts.EUR.mean;
+    addToHistory(h, input({ amount: before + HISTORY_BOUNDS.amountWindow }));
+    expect(h.amounts.EUR.mean).toBeCloseTo(before + 1, 9);
+  });
+
+  it('remembers the most recently used merchants within the bound, forgetting the least recently used', () => {
+    const h = emptyHistory();
+    for (let i = 0; i < HISTORY_BOUNDS.merchants; i++) addToHistory(h, input({ merchant: `m${i}` }));
+    addToHistory(h, input({ merchant: 'm0' })); // used again: now the most recent
+    addToHistory(h, input({ merchant: 'new' })); // one too many: m1 is forgotten
+    expect(h.merchants.size).toBe(HISTORY_BOUNDS.merchants);
+    expect(h.merchants.has('m0')).toBe(true);
+    expect(h.merchants.has('m1')).toBe(false);
+    expect([...h.merchants].slice(-2)).toEqual(['m0', 'new']);
+  });
+
+  it('keeps the latest transaction times within the bound', () => {
+    const h = emptyHistory();
+    for (let i = 0; i < HISTORY_BOUNDS.times + 20; i++) addToHistory(h, input({ txn_time: T0 + i * 1000 }));
+    expect(h.times).toHaveLength(HISTORY_BOUNDS.times);
+    expect(Math.min(...h.times)).toBe(T0 + 20 * 1000);
+    expect(h.count).toBe(HISTORY_BOUNDS.times + 20);
   });
 });

@@ -46,11 +46,11 @@ export const LIMITS = {
 } as const;
 
 export interface ScoringHistory {
-  /** Transactions of the account in the history window (its most recent ones). */
+  /** Transactions of the account scored so far. */
   count: number;
-  /** Per currency: how many transactions and their mean amount. */
+  /** Per currency: how many transactions and their usual (mean) amount, see HISTORY_BOUNDS. */
   amounts: Record<string, { count: number; mean: number }>;
-  /** txn_time (epoch ms) of the account's most recent transactions. */
+  /** txn_time (epoch ms) of the account's latest transactions. */
   times: number[];
   countries: Set<string>;
   merchants: Set<string>;
@@ -79,6 +79,58 @@ export interface Score {
   risk_score: number;
   risk_level: RiskLevel;
   reasons: Reason[];
+}
+
+/**
+ * How far back an account's history reaches. Every bound keeps the profile (and the work of an
+ * ingest) constant-size however many transactions the account has.
+ */
+export const HISTORY_BOUNDS = {
+  /** The usual amount is a running mean over about this many of the account's latest transactions. */
+  amountWindow: 500,
+  /** txn_time of this many latest transactions are kept for the velocity rules. */
+  times: 100,
+  /** The most recently used distinct countries, merchants and devices remembered. */
+  countries: 50,
+  merchants: 200,
+  devices: 50,
+} as const;
+
+/**
+ * The history as stored (account_profiles.profile, JSON): arrays instead of sets, each ordered
+ * least recently used first. `{}` is the empty history of a new account.
+ */
+export interface StoredProfile {
+  count?: number;
+  amounts?: Record<string, { count: number; mean: number }>;
+  times?: number[];
+  countries?: string[];
+  merchants?: string[];
+  devices?: string[];
+}
+
+export function historyFromProfile(profile: StoredProfile | null | undefined): ScoringHistory {
+  const amounts: ScoringHistory['amounts'] = {};
+  for (const [currency, usual] of Object.entries(profile?.amounts ?? {})) amounts[currency] = { count: usual.count, mean: usual.mean };
+  return {
+    count: profile?.count ?? 0,
+    amounts,
+    times: [...(profile?.times ?? [])],
+    countries: new Set(profile?.countries),
+    merchants: new Set(profile?.merchants),
+    devices: new Set(profile?.devices),
+  };
+}
+
+export function profileOf(history: ScoringHistory): StoredProfile {
+  return {
+    count: history.count,
+    amounts: history.amounts,
+    times: history.times,
+    countries: [...history.countries],
+    merchants: [...history.merchants],
+    devices: [...history.devices],
+  };
 }
 
 export function emptyHistory(): ScoringHistory {
@@ -137,15 +189,31 @@ export function scoreTransaction(input: ScoringInput, history: ScoringHistory): 
   return { risk_score, risk_level: riskLevel(risk_score), reasons };
 }
 
-/** Adds a scored transaction to the history, so the next one in the same batch sees it. */
+/** Marks `value` as the most recently used of `set`, forgetting the least recently used beyond `max`. */
+function touch(set: Set<string>, value: string, max: number): void {
+  set.delete(value);
+  set.add(value);
+  if (set.size > max) for (const oldest of set) if (set.size > max) set.delete(oldest);
+}
+
+/**
+ * Adds a scored transaction to the history: to the next transaction of the same batch, and to the
+ * account's stored profile. Constant work, within HISTORY_BOUNDS.
+ */
 export function addToHistory(history: ScoringHistory, input: ScoringInput): void {
-  const usual = history.amounts[input.currency] ?? { count: 0, mean: 0 };
-  history.amounts[input.currency] = { count: usual.count + 1, mean: (usual.mean * usual.count + input.amount) / (usual.count + 1) };
+  const usual = (history.amounts[input.currency] ??= { count: 0, mean: 0 });
+  usual.count++;
+  // The exact mean up to amountWindow transactions, then a running mean that weighs the latest ones.
+  usual.mean += (input.amount - usual.mean) / Math.min(usual.count, HISTORY_BOUNDS.amountWindow);
   history.count++;
   history.times.push(input.txn_time);
-  if (input.country) history.countries.add(input.country);
-  if (input.device_id) history.devices.add(input.device_id);
-  history.merchants.add(input.merchant);
+  if (history.times.length > HISTORY_BOUNDS.times) {
+    history.times.sort((a, b) => b - a);
+    history.times.length = HISTORY_BOUNDS.times;
+  }
+  if (input.country) touch(history.countries, input.country, HISTORY_BOUNDS.countries);
+  if (input.device_id) touch(history.devices, input.device_id, HISTORY_BOUNDS.devices);
+  touch(history.merchants, input.merchant, HISTORY_BOUNDS.merchants);
 }
 
 /** The tenant's ml_config as scoring uses it; anything malformed falls back to the seed's defaults. */

@@ -11,6 +11,7 @@ import {
   addToHistory,
   decide,
   emptyHistory,
+  profileOf,
   scoreTransaction,
   ScoringConfig,
   scoringConfigFrom,
@@ -165,7 +166,8 @@ export class TransactionService {
     );
     let reserved: boolean;
     try {
-      reserved = await this.ingestion.write(rows, alerts, config, audit);
+      const profiles = new Map([...new Set(accountIds)].map((id) => [id, profileOf(histories.get(id)!)]));
+      reserved = await this.ingestion.write(rows, alerts, profiles, config, audit);
     } catch (error) {
       if ((error as { code?: string }).code === '23505' && /external_id/.test((error as { constraint?: string }).constraint ?? '')) {
         throw new ProblemException(409, 'duplicate-external-id', 'Duplicate external_id', 'A transaction with this external_id already exists');

@@ -55,6 +55,25 @@ describe('migrations', () => {
 
     expect(await counts()).toEqual(before);
     await withClient(db.ownerUrl, async (client) => {
+      // Every account got its scoring profile, rebuilt from its transactions (0041).
+      const profiles = await client.query(
+        `SELECT p.profile FROM account_profiles p JOIN accounts a ON a.tenant_id = p.tenant_id AND a.id = p.account_id
+          WHERE a.external_ref = 'legacy-1'`,
+      );
+      expect(profiles.rows).toEqual([
+        {
+          profile: {
+            count: 5,
+            amounts: { EUR: { count: 5, mean: 13 } },
+            times: expect.any(Array),
+            countries: [],
+            merchants: ['Merchant 5', 'Merchant 4', 'Merchant 3', 'Merchant 2', 'Merchant 1'],
+            devices: [],
+          },
+        },
+      ]);
+      expect(profiles.rows[0].profile.times).toHaveLength(5);
+      expect((await client.query(`SELECT count(*)::int AS n FROM account_profiles`)).rows[0].n).toBe(30);
       for (const table of DOMAIN_TABLES) {
         const { rows } = await client.query(`SELECT DISTINCT tenant_id FROM ${table}`);
         expect({ table, tenants: rows.map((row) => row.tenant_id) }).toEqual({ table, tenants: ['default-tenant-001'] });

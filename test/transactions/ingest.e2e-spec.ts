@@ -52,6 +52,28 @@ describe('transaction ingest, scoring and reads', () => {
     });
   });
 
+  it('scores concurrent ingests of one account one after the other: each sees the ones before it', async () => {
+    const account = await request(t.http).post('/api/v1/accounts').set('X-API-Key', a.apiKey).send({ external_ref: 'busy-acc' }).expect(201);
+    const n = 12;
+    // All at one txn_time: the k-th scored sees k earlier ones, so the burst rule fires from the 5th on.
+    const txnTime = new Date(Date.now() - 60_000).toISOString();
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        post(a, { account_id: account.body.id, amount: 20 + i, currency: 'EUR', merchant: `Shop ${i % 3}`, txn_time: txnTime }),
+      ),
+    );
+    expect(results.map((res) => res.status)).toEqual(Array(n).fill(201));
+    const bursts = results.filter((res) => res.body.reasons.some((reason: { rule: string }) => reason.rule === 'VELOCITY_BURST'));
+    expect(bursts).toHaveLength(n - 4);
+    await withClient(t.db.ownerUrl, async (client) => {
+      const { rows } = await client.query(`SELECT profile FROM account_profiles WHERE tenant_id = $1 AND account_id = $2`, [a.tenantId, account.body.id]);
+      expect(rows[0].profile).toMatchObject({ count: n, merchants: expect.arrayContaining(['Shop 0', 'Shop 1', 'Shop 2']) });
+      expect(rows[0].profile.times).toHaveLength(n);
+      expect(rows[0].profile.amounts.EUR.count).toBe(n);
+      expect(rows[0].profile.amounts.EUR.mean).toBeCloseTo(20 + (n - 1) / 2, 9);
+    });
+  });
+
   it('accepts account_id of an own account; another tenant\'s or an unknown one is 404', async () => {
     const account = await request(t.http).post('/api/v1/accounts').set('X-API-Key', a.apiKey).send({ external_ref: 'by-id' }).expect(201);
     await post(a, { account_id: account.body.id, amount: '1', currency: 'USD', merchant: 'M' }).expect(201);
