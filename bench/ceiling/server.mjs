@@ -49,10 +49,12 @@ app.get('/api/v1/transactions', async (request, reply) => {
     (await client.query(
       // FraudGuard's list SQL verbatim (TRANSACTION_COLUMNS and cursorTime in src/).
       `SELECT t.id, t.account_id, t.external_id, trim_scale(t.amount)::text AS amount, t.currency, t.merchant,
-              t.merchant_category, t.country, host(t.ip_address) AS ip_address, t.device_id, t.txn_time, t.status,
+              t.merchant_category, t.country, host(t.ip_address) AS ip_address, t.device_id,
+              to_char(t.txn_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS txn_time, t.status,
               t.risk_score::float8 AS risk_score, t.risk_level, t.reasons, t.scoring_config, t.metadata,
               (SELECT a.id FROM fraud_alerts a WHERE a.tenant_id = t.tenant_id AND a.transaction_id = t.id ORDER BY a.created_at LIMIT 1) AS alert_id,
-              t.created_at, to_char(t.txn_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
+              to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+              to_char(t.txn_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
          FROM transactions t WHERE t.tenant_id = $1
         ORDER BY t.txn_time DESC, t.id DESC LIMIT $2`,
       [tenantId, limit + 1],

@@ -147,7 +147,8 @@ export interface TransactionView {
   country: string | null;
   ip_address: string | null;
   device_id: string | null;
-  txn_time: Date;
+  /** ISO 8601, UTC. */
+  txn_time: string;
   status: TransactionStatus;
   risk_score: number | null;
   risk_level: RiskLevel | null;
@@ -155,5 +156,6 @@ export interface TransactionView {
   scoring_config: ScoringConfig | null;
   metadata: Record<string, unknown> | null;
   alert_id: string | null;
-  created_at: Date;
+  /** ISO 8601, UTC. */
+  created_at: string;
 }

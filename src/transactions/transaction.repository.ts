@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { cursorTime } from '../common/keyset.js';
+import { cursorTime, isoTime } from '../common/keyset.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import type { TransactionView } from './transaction.dto.js';
 
@@ -15,10 +15,10 @@ export interface TransactionListFilter {
 }
 
 export const TRANSACTION_COLUMNS = `t.id, t.account_id, t.external_id, trim_scale(t.amount)::text AS amount, t.currency, t.merchant,
-  t.merchant_category, t.country, host(t.ip_address) AS ip_address, t.device_id, t.txn_time, t.status,
+  t.merchant_category, t.country, host(t.ip_address) AS ip_address, t.device_id, ${isoTime('t.txn_time')} AS txn_time, t.status,
   t.risk_score::float8 AS risk_score, t.risk_level, t.reasons, t.scoring_config, t.metadata,
   (SELECT a.id FROM fraud_alerts a WHERE a.tenant_id = t.tenant_id AND a.transaction_id = t.id ORDER BY a.created_at LIMIT 1) AS alert_id,
-  t.created_at`;
+  ${isoTime('t.created_at')} AS created_at`;
 
 @Injectable()
 export class TransactionRepository {

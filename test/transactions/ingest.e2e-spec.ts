@@ -228,6 +228,15 @@ describe('transaction ingest, scoring and reads', () => {
     await request(t.http).get('/api/v1/transactions?status=NOPE').set('X-API-Key', c.apiKey).expect(400);
     await request(t.http).get('/api/v1/transactions?min_amount=abc').set('X-API-Key', c.apiKey).expect(400);
 
+    // Times are ISO 8601 in UTC to the millisecond, whatever precision was sent.
+    const precise = await post(c, { account_ref: 'f3', amount: 1, currency: 'EUR', merchant: 'M', txn_time: '2026-01-09T23:30:00.123456+01:00' }).expect(201);
+    const one = await request(t.http).get(`/api/v1/transactions/${precise.body.transaction_id}`).set('X-API-Key', c.apiKey).expect(200);
+    expect(one.body.txn_time).toBe('2026-01-09T22:30:00.123Z');
+    expect(one.body.created_at).toBe(new Date(one.body.created_at).toISOString());
+    const listed = await request(t.http).get('/api/v1/transactions?to=2026-01-10T00:00:00Z').set('X-API-Key', c.apiKey).expect(200);
+    expect(listed.body.data).toHaveLength(1);
+    expect(listed.body.data[0]).toMatchObject({ id: precise.body.transaction_id, txn_time: '2026-01-09T22:30:00.123Z' });
+
     await request(t.http).get(`/api/v1/transactions/${bRows.transactionId}`).set('X-API-Key', c.apiKey).expect(404);
     await request(t.http).get(`/api/v1/transactions?account_id=${bRows.accountId}`).set('X-API-Key', c.apiKey).expect(200, { data: [], has_more: false, next_cursor: null });
     await request(t.http).get('/api/v1/transactions/123').set('X-API-Key', c.apiKey).expect(400);
