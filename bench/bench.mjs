@@ -24,7 +24,7 @@
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -202,7 +202,8 @@ async function startSystem(name, command, args, options, readyPath) {
   const child = spawn(command, args, {
     cwd: options.cwd ?? root,
     env: { ...env, ...options.env, PORT: String(port), DB_POOL_SIZE: String(settings.poolSize) },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_STDOUT_DIR keeps each system's stdout (e.g. with BENCH_NODE_ARGS=--trace-gc) as <name>.log.
+    stdio: ['ignore', env.BENCH_STDOUT_DIR ? openSync(path.join(env.BENCH_STDOUT_DIR, `${name}.log`), 'w') : 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
   try {

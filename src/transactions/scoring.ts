@@ -122,11 +122,20 @@ export function historyFromProfile(profile: StoredProfile | null | undefined): S
   };
 }
 
+/** Keeps the HISTORY_BOUNDS.times latest of `times`, in place. */
+function latestTimes(times: number[]): number[] {
+  if (times.length > HISTORY_BOUNDS.times) {
+    times.sort((a, b) => b - a);
+    times.length = HISTORY_BOUNDS.times;
+  }
+  return times;
+}
+
 export function profileOf(history: ScoringHistory): StoredProfile {
   return {
     count: history.count,
     amounts: history.amounts,
-    times: history.times,
+    times: latestTimes(history.times),
     countries: [...history.countries],
     merchants: [...history.merchants],
     devices: [...history.devices],
@@ -207,10 +216,8 @@ export function addToHistory(history: ScoringHistory, input: ScoringInput): void
   usual.mean += (input.amount - usual.mean) / Math.min(usual.count, HISTORY_BOUNDS.amountWindow);
   history.count++;
   history.times.push(input.txn_time);
-  if (history.times.length > HISTORY_BOUNDS.times) {
-    history.times.sort((a, b) => b - a);
-    history.times.length = HISTORY_BOUNDS.times;
-  }
+  // Trimmed in steps (a batch adds many to one account), and to the bound when stored (profileOf).
+  if (history.times.length >= 2 * HISTORY_BOUNDS.times) latestTimes(history.times);
   if (input.country) touch(history.countries, input.country, HISTORY_BOUNDS.countries);
   if (input.device_id) touch(history.devices, input.device_id, HISTORY_BOUNDS.devices);
   touch(history.merchants, input.merchant, HISTORY_BOUNDS.merchants);

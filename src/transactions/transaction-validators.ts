@@ -74,15 +74,17 @@ export function IsCountryCode(options?: ValidationOptions): PropertyDecorator {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export function accountReferenceProblem(object: any): string | undefined {
+  const hasId = object.account_id !== undefined && object.account_id !== null;
+  const hasRef = object.account_ref !== undefined && object.account_ref !== null;
+  if (hasId === hasRef) return 'exactly one of account_id or account_ref is required';
+  if (hasId && (typeof object.account_id !== 'string' || !UUID.test(object.account_id))) return 'account_id must be a UUID';
+  return undefined;
+}
+
 /** Exactly one of account_id (an account's UUID) and account_ref must be given. */
 export function IsAccountReference(options?: ValidationOptions): PropertyDecorator {
-  const problem = (object: any): string | undefined => {
-    const hasId = object.account_id !== undefined && object.account_id !== null;
-    const hasRef = object.account_ref !== undefined && object.account_ref !== null;
-    if (hasId === hasRef) return 'exactly one of account_id or account_ref is required';
-    if (hasId && (typeof object.account_id !== 'string' || !UUID.test(object.account_id))) return 'account_id must be a UUID';
-    return undefined;
-  };
+  const problem = accountReferenceProblem;
   return (target, propertyName) =>
     registerDecorator({
       name: 'isAccountReference',
@@ -100,6 +102,11 @@ export function IsAccountReference(options?: ValidationOptions): PropertyDecorat
 export const TXN_TIME_MAX_SKEW_MS = 5 * 60_000;
 const EARLIEST_TXN_TIME = Date.parse('2000-01-01T00:00:00Z');
 
+export function plausibleTxnTime(value: unknown): boolean {
+  const time = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isFinite(time) && time >= EARLIEST_TXN_TIME && time <= Date.now() + TXN_TIME_MAX_SKEW_MS;
+}
+
 export function IsPlausibleTxnTime(options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
@@ -108,10 +115,7 @@ export function IsPlausibleTxnTime(options?: ValidationOptions): PropertyDecorat
       propertyName: propertyName as string,
       options,
       validator: {
-        validate: (value: unknown) => {
-          const time = typeof value === 'string' ? Date.parse(value) : NaN;
-          return Number.isFinite(time) && time >= EARLIEST_TXN_TIME && time <= Date.now() + TXN_TIME_MAX_SKEW_MS;
-        },
+        validate: plausibleTxnTime,
         defaultMessage: () => 'txn_time must be an ISO 8601 time between 2000-01-01 and now (5 minutes of clock skew allowed)',
       },
     });
@@ -127,17 +131,19 @@ function depthOf(value: unknown): number {
   return 1 + children.reduce<number>((max, child) => Math.max(max, depthOf(child)), 0);
 }
 
+export function metadataProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'metadata must be a JSON object';
+  if (Object.keys(value).length > METADATA_MAX_KEYS) return `metadata may have at most ${METADATA_MAX_KEYS} keys`;
+  const json = JSON.stringify(value);
+  if (Buffer.byteLength(json) > METADATA_MAX_BYTES) return `metadata may be at most ${METADATA_MAX_BYTES} bytes of JSON`;
+  if (json.includes('\\u0000')) return 'metadata may not contain NUL characters'; // jsonb cannot store them
+  if (depthOf(value) > METADATA_MAX_DEPTH) return `metadata may nest at most ${METADATA_MAX_DEPTH} levels`;
+  return undefined;
+}
+
 /** A small JSON object: bounded serialized size, nesting depth and number of top-level keys. */
 export function IsSmallJsonObject(options?: ValidationOptions): PropertyDecorator {
-  const problem = (value: unknown): string | undefined => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'metadata must be a JSON object';
-    if (Object.keys(value).length > METADATA_MAX_KEYS) return `metadata may have at most ${METADATA_MAX_KEYS} keys`;
-    const json = JSON.stringify(value);
-    if (Buffer.byteLength(json) > METADATA_MAX_BYTES) return `metadata may be at most ${METADATA_MAX_BYTES} bytes of JSON`;
-    if (json.includes('\\u0000')) return 'metadata may not contain NUL characters'; // jsonb cannot store them
-    if (depthOf(value) > METADATA_MAX_DEPTH) return `metadata may nest at most ${METADATA_MAX_DEPTH} levels`;
-    return undefined;
-  };
+  const problem = metadataProblem;
   return (target, propertyName) =>
     registerDecorator({
       name: 'isSmallJsonObject',

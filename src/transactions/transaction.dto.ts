@@ -15,7 +15,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '../common/pagination.js';
+import { registerFastValidation } from '../common/validation.js';
 import { EXTERNAL_REF } from './account.dto.js';
+import { isAcceptableBatch, isAcceptableTransaction } from './transaction-fast-validation.js';
 import type { Reason, RiskLevel, ScoringConfig, TransactionStatus } from './scoring.js';
 import {
   IsAccountReference,
@@ -95,6 +97,9 @@ export class CreateTransactionBatchDto {
   @Type(() => CreateTransactionDto)
   transactions: CreateTransactionDto[];
 }
+
+registerFastValidation(CreateTransactionDto, isAcceptableTransaction);
+registerFastValidation(CreateTransactionBatchDto, (body) => isAcceptableBatch(body, BATCH_MAX));
 
 export class TransactionListQuery extends PageQuery {
   @IsOptional()
