@@ -9,6 +9,7 @@ import { PrincipalPlan1700000000011 } from './1700000000011-principal-plan.js';
 import { AuditHashChain1700000000030 } from './1700000000030-audit-hash-chain.js';
 import { PlatformRole1700000000031 } from './1700000000031-platform-role.js';
 import { AccountProfiles1700000000041 } from './1700000000041-account-profiles.js';
+import { ExternalIdPartialUnique1700000000042 } from './1700000000042-external-id-partial-unique.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   AuditHashChain1700000000030,
   PlatformRole1700000000031,
   AccountProfiles1700000000041,
+  ExternalIdPartialUnique1700000000042,
 ];

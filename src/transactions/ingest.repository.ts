@@ -102,7 +102,7 @@ export class IngestRepository {
                  FROM (SELECT id, external_ref FROM created UNION ALL SELECT id, external_ref FROM existing) a) AS accounts,
               (SELECT coalesce(json_agg(json_build_array(p.account_id, p.profile)), '[]') FROM profiles p) AS profiles,
               (SELECT coalesce(array_agg(x.external_id), '{}') FROM transactions x
-                WHERE x.tenant_id = $1 AND x.external_id = ANY($4::varchar[])) AS taken
+                WHERE x.tenant_id = $1 AND x.external_id IS NOT NULL AND x.external_id = ANY($4::varchar[])) AS taken
          FROM tenants t WHERE t.tenant_id = $1`,
       [this.db.tenantId, sortedRefs, accountIds, externalIds],
       { prepare: true },

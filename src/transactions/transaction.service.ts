@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { AuditWriter } from '../audit/audit.writer.js';
+import { uuidv7 } from '../common/uuid-v7.js';
 import { keysetAfter, keysetPage } from '../common/keyset.js';
 import type { Page } from '../common/pagination.js';
 import { FieldError, NotFoundProblem, ProblemException } from '../common/problem.js';
@@ -122,7 +122,7 @@ export class TransactionService {
       const score = scoreTransaction(input, history);
       addToHistory(history, input);
       const decision = decide(score, config);
-      const id = randomUUID();
+      const id = uuidv7();
       rows.push({
         id,
         account_id: accountId,
@@ -143,7 +143,7 @@ export class TransactionService {
       });
       const result: IngestResult = { transaction_id: id, status: decision.status, risk_score: score.risk_score, risk_level: score.risk_level, reasons: score.reasons };
       if (decision.alertSeverity) {
-        const alert = { id: randomUUID(), transaction_id: id, severity: decision.alertSeverity, risk_score: score.risk_score, reasons: score.reasons };
+        const alert = { id: uuidv7(), transaction_id: id, severity: decision.alertSeverity, risk_score: score.risk_score, reasons: score.reasons };
         alerts.push(alert);
         result.alert_id = alert.id;
       }
