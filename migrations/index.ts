@@ -10,6 +10,7 @@ import { AuditHashChain1700000000030 } from './1700000000030-audit-hash-chain.js
 import { PlatformRole1700000000031 } from './1700000000031-platform-role.js';
 import { AccountProfiles1700000000041 } from './1700000000041-account-profiles.js';
 import { ExternalIdPartialUnique1700000000042 } from './1700000000042-external-id-partial-unique.js';
+import { TransactionsReachTenantThroughAccount1700000000043 } from './1700000000043-transactions-reach-tenant-through-account.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   PlatformRole1700000000031,
   AccountProfiles1700000000041,
   ExternalIdPartialUnique1700000000042,
+  TransactionsReachTenantThroughAccount1700000000043,
 ];

@@ -99,4 +99,28 @@ describe('database catalog', () => {
       expect(setCurrentTenant.rowCount).toBe(0);
     });
   });
+
+  it('leads every foreign key with tenant_id, and deleting a tenant removes every row it had', async () => {
+    await withClient(db.ownerUrl, async (client) => {
+      const keys = await client.query(`
+        SELECT c.conrelid::regclass::text AS "table", c.conname,
+               (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum = c.conkey[1]) AS first_column
+          FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+         WHERE c.contype = 'f' AND n.nspname = 'public'`);
+      for (const key of keys.rows) expect({ key: key.conname, first: key.first_column }).toEqual({ key: key.conname, first: 'tenant_id' });
+
+      await client.query(`INSERT INTO tenants (tenant_id, organization_name, subdomain, admin_email) VALUES ('doomed', 'Doomed', 'doomed', 'a@doomed.example')`);
+      const account = await client.query(`INSERT INTO accounts (tenant_id, external_ref) VALUES ('doomed', 'a') RETURNING id`);
+      const txn = await client.query(
+        `INSERT INTO transactions (tenant_id, account_id, amount, currency, merchant, status) VALUES ('doomed', $1, 1, 'EUR', 'M', 'REVIEW') RETURNING id`,
+        [account.rows[0].id],
+      );
+      await client.query(`INSERT INTO fraud_alerts (tenant_id, transaction_id, severity, risk_score) VALUES ('doomed', $1, 'HIGH', 0.9)`, [txn.rows[0].id]);
+      await client.query(`DELETE FROM tenants WHERE tenant_id = 'doomed'`);
+      const left = await client.query(`
+        SELECT (SELECT count(*) FROM accounts WHERE tenant_id = 'doomed') + (SELECT count(*) FROM account_profiles WHERE tenant_id = 'doomed')
+             + (SELECT count(*) FROM transactions WHERE tenant_id = 'doomed') + (SELECT count(*) FROM fraud_alerts WHERE tenant_id = 'doomed') AS n`);
+      expect(Number(left.rows[0].n)).toBe(0);
+    });
+  });
 });
