@@ -9,6 +9,19 @@ import { APP_CONFIG, APP_DATA_SOURCE } from './database.tokens.js';
 import { TenantTransaction } from './tenant-transaction.js';
 
 const NO_TRANSACTION = 'fraudguard:no-transaction';
+
+function withTenantLogger(request: FastifyRequest, tenantId: string): void {
+  const parent = request.log;
+  let child: FastifyRequest['log'] | undefined;
+  Object.defineProperty(request, 'log', {
+    configurable: true,
+    enumerable: true,
+    get: () => (child ??= parent.child({ tenant_id: tenantId })),
+    set: (value: FastifyRequest['log']) => {
+      child = value;
+    },
+  });
+}
 /** For routes that touch no tenant data (health, metrics): no connection is taken for them. */
 export const NoTransaction = () => SetMetadata(NO_TRANSACTION, true);
 
@@ -37,8 +50,9 @@ export class TenantContextInterceptor implements NestInterceptor {
   }
 
   private async run(request: FastifyRequest, next: CallHandler): Promise<unknown> {
-    // From here on, the request's log lines say which tenant they concern.
-    if (request.auth) request.log = request.log.child({ tenant_id: request.auth.tenantId });
+    // From here on, the request's log lines say which tenant they concern. The child logger is made
+    // on first use: most requests log nothing, and a pino child per request was ~2 % of one's CPU.
+    if (request.auth) withTenantLogger(request, request.auth.tenantId);
     const readOnly = request.method === 'GET' || request.method === 'HEAD';
     const tx = await TenantTransaction.begin(this.dataSource, request.auth?.tenantId ?? null, readOnly, this.config.dbPreparedStatements);
     request.tenantTx = tx;
