@@ -2,6 +2,9 @@ import { randomFillSync } from 'node:crypto';
 
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 const bytes = Buffer.alloc(16);
+/** Random bytes drawn from the CSPRNG in blocks (as crypto.randomUUID does), ten per id. */
+const pool = Buffer.alloc(10 * 256);
+let used = pool.length;
 
 /**
  * A UUIDv7 (RFC 9562): 48 bits of Unix time in milliseconds, then 74 random bits. Ids made close
@@ -11,7 +14,12 @@ const bytes = Buffer.alloc(16);
  * says when the row was created, which its created_at says anyway.
  */
 export function uuidv7(now = Date.now()): string {
-  randomFillSync(bytes, 6, 10);
+  if (used === pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  pool.copy(bytes, 6, used, used + 10);
+  used += 10;
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = (bytes[6] & 0x0f) | 0x70; // version 7
   bytes[8] = (bytes[8] & 0x3f) | 0x80; // variant 10
