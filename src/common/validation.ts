@@ -12,23 +12,25 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   return out;
 }
 
-/** Body types with a shortcut to "valid" (see registerFastValidation). */
-const fastPaths = new Map<Type<unknown>, (value: unknown) => boolean>();
+/** Body and query types with a shortcut to "valid" (see registerFastValidation). */
+const fastPaths = new Map<Type<unknown>, (value: unknown) => unknown>();
 
 /**
- * Lets `accepts` vouch for bodies of `type` that class-validator would accept anyway, so they skip
- * its (per-property, per-item) machinery. Whatever `accepts` does not vouch for goes through
- * class-validator as usual, which alone reports errors; so `accepts` must never accept more than
- * the DTO's decorators do — its tests compare the two.
+ * Lets `accept` vouch for bodies or queries of `type` that class-validator would accept anyway, so
+ * they skip its (per-property, per-item) machinery: it returns what the handler gets — what
+ * ValidationPipe's transform would have made of the value — or undefined to leave the value to
+ * class-validator as usual, which alone reports errors. So `accept` must never accept more than
+ * the DTO's decorators do; its tests compare the two.
  */
-export function registerFastValidation<T>(type: Type<T>, accepts: (value: unknown) => boolean): void {
-  fastPaths.set(type, accepts);
+export function registerFastValidation<T>(type: Type<T>, accept: (value: unknown) => T | undefined): void {
+  fastPaths.set(type, accept);
 }
 
 class AppValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const accepts = metadata.type === 'body' && metadata.metatype ? fastPaths.get(metadata.metatype) : undefined;
-    if (accepts?.(value)) return value;
+    const accept = (metadata.type === 'body' || metadata.type === 'query') && metadata.metatype ? fastPaths.get(metadata.metatype) : undefined;
+    const accepted = accept?.(value);
+    if (accepted !== undefined) return accepted;
     return super.transform(value, metadata);
   }
 }

@@ -1,5 +1,6 @@
 import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { PageQuery } from '../common/pagination.js';
+import { PageQuery, plainPageQuery } from '../common/pagination.js';
+import { registerFastValidation } from '../common/validation.js';
 import { IsCountryCode } from './transaction-validators.js';
 
 export const ACCOUNT_STATUSES = ['ACTIVE', 'FROZEN', 'CLOSED'] as const;
@@ -48,3 +49,6 @@ export interface AccountView {
   created_at: Date;
   updated_at: Date;
 }
+
+/** Only limit / starting_after: the list's own filters are all optional. */
+registerFastValidation(AccountListQuery, (query) => plainPageQuery(AccountListQuery, query));

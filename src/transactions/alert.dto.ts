@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, MaxLength, Min } from 'class-validator';
-import { PageQuery } from '../common/pagination.js';
+import { PageQuery, plainPageQuery } from '../common/pagination.js';
+import { registerFastValidation } from '../common/validation.js';
 import { IsTimeFilter } from './transaction-validators.js';
 import { RISK_LEVELS } from './transaction.dto.js';
 import type { Reason, RiskLevel } from './scoring.js';
@@ -70,3 +71,6 @@ export interface AlertView {
   created_at: Date;
   updated_at: Date;
 }
+
+/** Only limit / starting_after: the list's own filters are all optional. */
+registerFastValidation(AlertListQuery, (query) => plainPageQuery(AlertListQuery, query));

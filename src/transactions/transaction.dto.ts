@@ -14,7 +14,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { PageQuery } from '../common/pagination.js';
+import { PageQuery, plainPageQuery } from '../common/pagination.js';
 import { registerFastValidation } from '../common/validation.js';
 import { EXTERNAL_REF } from './account.dto.js';
 import { isAcceptableBatch, isAcceptableTransaction } from './transaction-fast-validation.js';
@@ -98,8 +98,8 @@ export class CreateTransactionBatchDto {
   transactions: CreateTransactionDto[];
 }
 
-registerFastValidation(CreateTransactionDto, isAcceptableTransaction);
-registerFastValidation(CreateTransactionBatchDto, (body) => isAcceptableBatch(body, BATCH_MAX));
+registerFastValidation(CreateTransactionDto, (body) => (isAcceptableTransaction(body) ? (body as CreateTransactionDto) : undefined));
+registerFastValidation(CreateTransactionBatchDto, (body) => (isAcceptableBatch(body, BATCH_MAX) ? (body as CreateTransactionBatchDto) : undefined));
 
 export class TransactionListQuery extends PageQuery {
   @IsOptional()
@@ -164,3 +164,6 @@ export interface TransactionView {
   /** ISO 8601, UTC. */
   created_at: string;
 }
+
+/** Only limit / starting_after: the list's own filters are all optional. */
+registerFastValidation(TransactionListQuery, (query) => plainPageQuery(TransactionListQuery, query));
