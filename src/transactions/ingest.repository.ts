@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CURRENT_QUOTA_MONTH } from '../../migrations/1700000000020-transaction-ingest.js';
 import { AUDIT_COLUMNS } from '../audit/audit.entry.js';
+import { textArray } from '../database/pg-text-array.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { historyFromProfile, type Reason, type RiskLevel, type ScoringConfig, type ScoringHistory, type StoredProfile, type TransactionStatus } from './scoring.js';
 
@@ -160,7 +161,8 @@ export class IngestRepository {
   ): Promise<boolean> {
     const params: unknown[] = [this.db.tenantId];
     const p = (value: unknown, cast: string) => `$${params.push(value)}::${cast}`;
-    const column = <K extends keyof NewTransaction>(key: K) => rows.map((row) => row[key]);
+    // Column arrays as literals (textArray); `safe` columns are ids, decimals, times and validated codes.
+    const column = (key: keyof NewTransaction, safe = false) => textArray(rows.map((row) => row[key] as string | number | null), safe);
     const auditValues = audit.slice(1).map((value) => `$${params.push(value)}`);
     const count = p(rows.length, 'int');
     const [result] = await this.db.query<{ reserved: boolean }>(
@@ -181,14 +183,14 @@ export class IngestRepository {
          SELECT $1, r.id, r.account_id, r.external_id, r.amount, r.currency, r.merchant, r.merchant_category,
                 r.country, r.ip_address, r.device_id, r.txn_time, r.status, r.risk_score, r.risk_level, r.reasons,
                 ${p(JSON.stringify(scoringConfig), 'jsonb')}, r.metadata
-           FROM unnest(${p(column('id'), 'uuid[]')}, ${p(column('account_id'), 'uuid[]')}, ${p(column('external_id'), 'varchar[]')},
-                       ${p(column('amount'), 'numeric[]')}, ${p(column('currency'), 'char(3)[]')}, ${p(column('merchant'), 'varchar[]')},
-                       ${p(column('merchant_category'), 'char(4)[]')}, ${p(column('country'), 'char(2)[]')},
+           FROM unnest(${p(column('id', true), 'uuid[]')}, ${p(column('account_id', true), 'uuid[]')}, ${p(column('external_id'), 'varchar[]')},
+                       ${p(column('amount', true), 'numeric[]')}, ${p(column('currency', true), 'char(3)[]')}, ${p(column('merchant'), 'varchar[]')},
+                       ${p(column('merchant_category', true), 'char(4)[]')}, ${p(column('country', true), 'char(2)[]')},
                        ${p(column('ip_address'), 'inet[]')}, ${p(column('device_id'), 'varchar[]')},
-                       ${p(column('txn_time'), 'timestamptz[]')}, ${p(column('status'), 'varchar[]')},
-                       ${p(column('risk_score'), 'numeric[]')}, ${p(column('risk_level'), 'varchar[]')},
-                       ${p(rows.map((row) => JSON.stringify(row.reasons)), 'jsonb[]')},
-                       ${p(rows.map((row) => (row.metadata === null ? null : JSON.stringify(row.metadata))), 'jsonb[]')})
+                       ${p(column('txn_time', true), 'timestamptz[]')}, ${p(column('status', true), 'varchar[]')},
+                       ${p(column('risk_score', true), 'numeric[]')}, ${p(column('risk_level', true), 'varchar[]')},
+                       ${p(textArray(rows.map((row) => JSON.stringify(row.reasons))), 'jsonb[]')},
+                       ${p(textArray(rows.map((row) => (row.metadata === null ? null : JSON.stringify(row.metadata)))), 'jsonb[]')})
              AS r(id, account_id, external_id, amount, currency, merchant, merchant_category, country, ip_address,
                   device_id, txn_time, status, risk_score, risk_level, reasons, metadata)),
        alerts AS (
