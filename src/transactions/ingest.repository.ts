@@ -5,7 +5,6 @@ import { textArray } from '../database/pg-text-array.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { historyFromProfile, type Reason, type RiskLevel, type ScoringConfig, type ScoringHistory, type StoredProfile, type TransactionStatus } from './scoring.js';
 
-
 export interface NewTransaction {
   id: string;
   account_id: string;
@@ -48,7 +47,6 @@ export interface IngestContext {
   /** Which of the external_ids asked about the tenant already used. */
   takenExternalIds: Set<string>;
 }
-
 
 interface ContextRow {
   ml_config: unknown;
@@ -145,12 +143,13 @@ export class IngestRepository {
   }
 
   /**
-   * Everything an ingest writes, in one statement: the transactions (arrays unnested server-side),
-   * their alerts, the accounts' updated scoring profiles, the audit row (the database appends it to
-   * the tenant's hash chain), and the quota reservation. The reservation counts the transactions against this month's quota only if
-   * they fit: the upsert locks the tenant's counter row and its WHERE sees the latest committed
-   * value, so concurrent ingests can never together pass the limit; the lock is held until the
-   * COMMIT that follows. Returns false when they do not fit — the caller then rolls everything back.
+   * Everything an ingest writes, in one statement: the transactions (column arrays unnested
+   * server-side), their alerts, the accounts' updated scoring profiles, the audit row (the database
+   * appends it to the tenant's hash chain), and the quota reservation. The reservation counts the
+   * transactions against this month's quota only if they fit: the upsert locks the tenant's counter
+   * row and its WHERE sees the latest committed value, so concurrent ingests can never together pass
+   * the limit; the lock is held until the COMMIT that follows. Returns false when they do not fit —
+   * the caller then rolls everything back.
    */
   async write(
     rows: NewTransaction[],
@@ -196,14 +195,17 @@ export class IngestRepository {
        alerts AS (
          INSERT INTO fraud_alerts (tenant_id, id, transaction_id, severity, risk_score, reasons)
          SELECT $1, r.id, r.transaction_id, r.severity, r.risk_score, r.reasons
-           FROM unnest(${p(alerts.map((alert) => alert.id), 'uuid[]')}, ${p(alerts.map((alert) => alert.transaction_id), 'uuid[]')},
-                       ${p(alerts.map((alert) => alert.severity), 'varchar[]')}, ${p(alerts.map((alert) => alert.risk_score), 'numeric[]')},
-                       ${p(alerts.map((alert) => JSON.stringify(alert.reasons)), 'jsonb[]')})
+           FROM unnest(${p(textArray(alerts.map((alert) => alert.id), true), 'uuid[]')},
+                       ${p(textArray(alerts.map((alert) => alert.transaction_id), true), 'uuid[]')},
+                       ${p(textArray(alerts.map((alert) => alert.severity), true), 'varchar[]')},
+                       ${p(textArray(alerts.map((alert) => alert.risk_score), true), 'numeric[]')},
+                       ${p(textArray(alerts.map((alert) => JSON.stringify(alert.reasons))), 'jsonb[]')})
              AS r(id, transaction_id, severity, risk_score, reasons)),
        profiles AS (
          INSERT INTO account_profiles AS p (tenant_id, account_id, profile)
          SELECT $1, r.account_id, r.profile
-           FROM unnest(${p([...profiles.keys()], 'uuid[]')}, ${p([...profiles.values()].map((profile) => JSON.stringify(profile)), 'jsonb[]')})
+           FROM unnest(${p(textArray([...profiles.keys()], true), 'uuid[]')},
+                       ${p(textArray([...profiles.values()].map((profile) => JSON.stringify(profile))), 'jsonb[]')})
              AS r(account_id, profile)
          ON CONFLICT (tenant_id, account_id) DO UPDATE SET profile = EXCLUDED.profile, updated_at = now()),
        audit AS (
