@@ -24,7 +24,7 @@
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -381,8 +381,51 @@ function load(scenario, duration) {
   });
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat; 0 once it is gone. */
+function cpuSeconds(pid) {
+  try {
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/**
+ * CPU seconds per PostgreSQL process (postmaster, backends, background workers), by pid. Compared
+ * pid by pid: a backend that exits during a run (another system's idle pool closing) would otherwise
+ * take its whole history out of the sum.
+ */
+function postgresCpu() {
+  const byPid = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') byPid.set(entry, cpuSeconds(entry));
+    } catch {
+      // gone in the meantime
+    }
+  }
+  return byPid;
+}
+
+function postgresCpuSince(before) {
+  let total = 0;
+  for (const [pid, seconds] of postgresCpu()) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
 async function measure(scenario) {
+  // CPU per request, besides req/s: the machine's speed drifts, CPU time per request much less.
+  const cpuBefore = { server: cpuSeconds(scenario.system.child.pid), postgres: postgresCpu() };
   const result = await load(scenario, settings.duration);
+  const requests = result['2xx'] || 1;
+  const cpu = {
+    server: ((cpuSeconds(scenario.system.child.pid) - cpuBefore.server) * 1000) / requests,
+    postgres: (postgresCpuSince(cpuBefore.postgres) * 1000) / requests,
+  };
   const failed = result.non2xx + result.errors + result.timeouts;
   const figure = {
     rps: result.requests.average,
@@ -390,11 +433,13 @@ async function measure(scenario) {
     p99: result.latency.p99,
     mean: result.latency.average,
     failed,
+    cpu,
     txnPerSecond: scenario.kind === 'batch' ? (result['2xx'] * settings.batchSize) / result.duration : undefined,
   };
   console.log(
     `  ${scenario.id.padEnd(15)} ${figure.rps.toFixed(0).padStart(7)} req/s   p50 ${String(figure.p50).padStart(4)} ms   p99 ${String(figure.p99).padStart(5)} ms   mean ${figure.mean.toFixed(2).padStart(6)} ms` +
       (figure.txnPerSecond !== undefined ? `   ${figure.txnPerSecond.toFixed(0)} txn/s` : '') +
+      `   CPU ms/req ${figure.cpu.server.toFixed(2)} server, ${figure.cpu.postgres.toFixed(2)} PostgreSQL` +
       (failed ? `   (${failed} non-2xx/errors/timeouts)` : ''),
   );
   return figure;
@@ -418,6 +463,8 @@ function report(results, memory, started, loadBefore) {
   const met = (ok) => (ok === undefined ? '–' : ok ? 'yes' : '**no**');
   const rows = [];
   const row = (...cells) => rows.push(`| ${cells.join(' | ')} |`);
+  const cpuOf = (id, side) => median((results[id] ?? []).map((figure) => figure.cpu[side]));
+  const cpu = (id) => (results[id] ? `${fmt(cpuOf(id, 'server'), 2)} / ${fmt(cpuOf(id, 'postgres'), 2)}` : '–');
 
   row('Figure (median of rounds)', 'FraudGuard', 'Ceiling', 'PostGraphile', 'FG / ceiling', 'FG / PostGraphile', 'Target', 'Met');
   row('---', '---:', '---:', '---:', '---:', '---:', '---', '---');
@@ -437,9 +484,11 @@ function report(results, memory, started, loadBefore) {
       row(`${label} ${field} ms (${settings.connections} conn.)`, fmt(fgv), fmt(m(`ceiling-${kind}`, field)), fmt(m(`pgl-${kind}`, field)), '', '',
         field === 'p99' ? '≤ 25 ms' : '', field === 'p99' ? met(fgv === undefined ? undefined : fgv <= 25) : '');
     }
+    row(`${label} CPU ms per request: server process / all PostgreSQL processes`, cpu(`fg-${kind}`), cpu(`ceiling-${kind}`), cpu(`pgl-${kind}`), '', '', '', '');
   }
   const batch = m('fg-batch', 'txnPerSecond');
   row(`Batch \`POST /transactions/batch\` (${settings.batchSize} items, ${settings.batchConnections} conn.) txn/s`, fmt(batch), '', '', '', '', '≥ 20,000 txn/s', met(batch === undefined ? undefined : batch >= 20_000));
+  row(`Batch CPU ms per request (${settings.batchSize} items): server process / all PostgreSQL processes`, cpu('fg-batch'), '', '', '', '', '', '');
   row('FraudGuard peak resident memory under load (MB)', `${fmt(memory.sampledPeakMb)} (VmHWM ${fmt(memory.hwmMb)})`, '', '', '', '', '≤ 300 MB', met(memory.hwmMb ? Math.max(memory.sampledPeakMb, memory.hwmMb) <= 300 : undefined));
   const small = { p50: m('fg-list-10k', 'p50'), p99: m('fg-list-10k', 'p99'), mean: m('fg-list-10k', 'mean'), rps: m('fg-list-10k', 'rps') };
   const big = { p50: m('fg-list-big', 'p50'), p99: m('fg-list-big', 'p99'), mean: m('fg-list-big', 'mean'), rps: m('fg-list-big', 'rps') };
@@ -468,9 +517,9 @@ function report(results, memory, started, loadBefore) {
     '',
     `Errors / non-2xx answers during measurement: ${failures.length ? failures.join(', ') : 'none'}.`,
     '',
-    'Per round (req/s, p50/p99 ms):',
+    'Per round (req/s, p50/p99 ms, [CPU ms per request: server / PostgreSQL]):',
     '',
-    ...Object.entries(results).map(([id, figures]) => `- ${id}: ${figures.map((f) => `${f.rps.toFixed(0)} (${f.p50}/${f.p99})${f.txnPerSecond !== undefined ? ` ${f.txnPerSecond.toFixed(0)} txn/s` : ''}`).join(', ')}`),
+    ...Object.entries(results).map(([id, figures]) => `- ${id}: ${figures.map((f) => `${f.rps.toFixed(0)} (${f.p50}/${f.p99})${f.txnPerSecond !== undefined ? ` ${f.txnPerSecond.toFixed(0)} txn/s` : ''} [CPU ${f.cpu.server.toFixed(2)}/${f.cpu.postgres.toFixed(2)} ms]`).join(', ')}`),
     '',
   ].join('\n');
   return text;

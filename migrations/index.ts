@@ -11,6 +11,7 @@ import { PlatformRole1700000000031 } from './1700000000031-platform-role.js';
 import { AccountProfiles1700000000041 } from './1700000000041-account-profiles.js';
 import { ExternalIdPartialUnique1700000000042 } from './1700000000042-external-id-partial-unique.js';
 import { TransactionsReachTenantThroughAccount1700000000043 } from './1700000000043-transactions-reach-tenant-through-account.js';
+import { AuditChainInlineHash1700000000044 } from './1700000000044-audit-chain-inline-hash.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   AccountProfiles1700000000041,
   ExternalIdPartialUnique1700000000042,
   TransactionsReachTenantThroughAccount1700000000043,
+  AuditChainInlineHash1700000000044,
 ];

@@ -80,15 +80,17 @@ export class IngestRepository {
   async context(refs: string[], accountIds: string[], externalIds: string[]): Promise<IngestContext | undefined> {
     const sortedRefs = [...new Set(refs)].sort();
     const rows = await this.db.query<ContextRow>(
-      `WITH created AS (
-         INSERT INTO accounts (tenant_id, external_ref)
-         SELECT $1, ref FROM unnest($2::varchar[]) AS r(ref) ORDER BY ref
-         ON CONFLICT (tenant_id, external_ref) DO NOTHING
-         RETURNING id, external_ref),
-       existing AS (
+      `WITH existing AS (
          SELECT id, external_ref FROM accounts WHERE tenant_id = $1 AND external_ref = ANY($2::varchar[])
          UNION
          SELECT id, NULL FROM accounts WHERE tenant_id = $1 AND id = ANY($3::uuid[])),
+       created AS (
+         INSERT INTO accounts (tenant_id, external_ref)
+         SELECT $1, ref FROM unnest($2::varchar[]) AS r(ref)
+          WHERE ref NOT IN (SELECT external_ref FROM existing WHERE external_ref IS NOT NULL)
+          ORDER BY ref
+         ON CONFLICT (tenant_id, external_ref) DO NOTHING
+         RETURNING id, external_ref),
        profiles AS (
          SELECT p.account_id, p.profile FROM account_profiles p
           WHERE p.tenant_id = $1 AND p.account_id IN (SELECT id FROM existing)
@@ -144,8 +146,9 @@ export class IngestRepository {
 
   /**
    * Everything an ingest writes, in one statement: the transactions (column arrays unnested
-   * server-side), their alerts, the accounts' updated scoring profiles, the audit row (the database
-   * appends it to the tenant's hash chain), and the quota reservation. The reservation counts the
+   * server-side), their alerts, the accounts' updated scoring profiles (a plain UPDATE: the
+   * `accounts_profile` trigger gives every account its row when the account is created), the audit
+   * row (the database appends it to the tenant's hash chain), and the quota reservation. The reservation counts the
    * transactions against this month's quota only if they fit: the upsert locks the tenant's counter
    * row and its WHERE sees the latest committed value, so concurrent ingests can never together pass
    * the limit; the lock is held until the COMMIT that follows. Returns false when they do not fit —
@@ -202,12 +205,11 @@ export class IngestRepository {
                        ${p(textArray(alerts.map((alert) => JSON.stringify(alert.reasons))), 'jsonb[]')})
              AS r(id, transaction_id, severity, risk_score, reasons)),
        profiles AS (
-         INSERT INTO account_profiles AS p (tenant_id, account_id, profile)
-         SELECT $1, r.account_id, r.profile
+         UPDATE account_profiles AS p SET profile = r.profile, updated_at = now()
            FROM unnest(${p(textArray([...profiles.keys()], true), 'uuid[]')},
                        ${p(textArray([...profiles.values()].map((profile) => JSON.stringify(profile))), 'jsonb[]')})
              AS r(account_id, profile)
-         ON CONFLICT (tenant_id, account_id) DO UPDATE SET profile = EXCLUDED.profile, updated_at = now()),
+          WHERE p.tenant_id = $1 AND p.account_id = r.account_id),
        audit AS (
          INSERT INTO audit_logs (${AUDIT_COLUMNS}) VALUES ($1, ${auditValues.join(', ')}))
        SELECT EXISTS (SELECT FROM quota) AS reserved`,
