@@ -1,3 +1,5 @@
+import pg from 'pg';
+import { seedTenant } from '../support/fixtures.js';
 import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
 
 /** The catalog proves the database rules of DESIGN.md hold for every table, present and future. */
@@ -97,6 +99,44 @@ describe('database catalog', () => {
       }
       const setCurrentTenant = await client.query(`SELECT 1 FROM pg_proc WHERE proname = 'set_current_tenant'`);
       expect(setCurrentTenant.rowCount).toBe(0);
+    });
+  });
+
+  it('chains audit rows with an inlined hash, whatever search_path the writer set', async () => {
+    await withClient(db.ownerUrl, async (client) => {
+      // No SET clause: a function with one is never inlined, and is re-planned in every transaction.
+      const functions = await client.query(`SELECT proname, proconfig FROM pg_proc WHERE proname IN ('fg_audit_hash', 'fg_audit_chain') ORDER BY proname`);
+      expect(functions.rows).toEqual([
+        { proname: 'fg_audit_chain', proconfig: null },
+        { proname: 'fg_audit_hash', proconfig: null },
+      ]);
+      const plan = await client.query(`EXPLAIN (VERBOSE) SELECT public.fg_audit_hash(a) FROM public.audit_logs a`);
+      const text = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(text).toContain('sha256');
+      expect(text).not.toContain('fg_audit_hash');
+    });
+    const { tenantId } = await seedTenant(db.ownerUrl);
+    const audit = (client: pg.Client, action: string) =>
+      client.query(`INSERT INTO public.audit_logs (tenant_id, action, resource_type) VALUES ($1, $2, 'probe')`, [tenantId, action]);
+    await withClient(db.appUrl, async (client) => {
+      await client.query('BEGIN');
+      await client.query(`SELECT set_config('app.current_tenant', $1, true)`, [tenantId]);
+      await audit(client, 'probe.first');
+      // A writer that shadows audit_logs with a temporary table of its own must not steer the chain.
+      await client.query(`CREATE TEMP TABLE audit_logs (tenant_id varchar, id bigint, hash char(64)) ON COMMIT DROP`);
+      await client.query(`INSERT INTO pg_temp.audit_logs VALUES ($1, 9223372036854775807, repeat('f', 64))`, [tenantId]);
+      await client.query(`SET LOCAL search_path = pg_temp, public`);
+      await audit(client, 'probe.second');
+      await client.query('COMMIT');
+    });
+    await withClient(db.ownerUrl, async (client) => {
+      const { rows } = await client.query(
+        `SELECT action, prev_hash, hash, hash = public.fg_audit_hash(a) AS verifies FROM public.audit_logs a WHERE tenant_id = $1 ORDER BY id`,
+        [tenantId],
+      );
+      expect(rows.map((row) => [row.action, row.verifies])).toEqual([['probe.first', true], ['probe.second', true]]);
+      expect(rows[0].prev_hash).toBeNull();
+      expect(rows[1].prev_hash).toBe(rows[0].hash);
     });
   });
 
