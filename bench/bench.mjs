@@ -175,8 +175,24 @@ async function seed(url) {
         WHERE tenant_id LIKE 'bench%' GROUP BY tenant_id
        ON CONFLICT (tenant_id, month) DO UPDATE SET transactions = EXCLUDED.transactions`,
     );
-    await client.query('ANALYZE');
+    // What autovacuum would do after a bulk load: set the visibility map and hint bits, collect statistics.
+    await client.query('VACUUM (ANALYZE)');
   });
+}
+
+/** The tables the three systems write to during the scenarios. */
+const WRITTEN_TABLES = ['transactions', 'accounts', 'account_profiles', 'fraud_alerts', 'audit_logs', 'tenant_monthly_usage', 'tenant_api_keys'];
+
+/**
+ * A server with autovacuum off (this machine's is) never cleans the rows the scenarios update: the
+ * scoring profiles, the quota counters, the keys' last use. Their dead versions would pile up from
+ * one scenario to the next and slow whichever system runs later. In that case every scenario starts
+ * from a vacuumed database, as it would with autovacuum's defaults (a pass a minute).
+ */
+async function vacuumer(db) {
+  const autovacuum = await withClient(db.ownerUrl, async (client) => (await client.query('SHOW autovacuum')).rows[0].autovacuum);
+  if (autovacuum === 'on') return { autovacuum, vacuum: async () => {} };
+  return { autovacuum, vacuum: () => withClient(db.ownerUrl, (client) => client.query(`VACUUM (ANALYZE) ${WRITTEN_TABLES.join(', ')}`)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -455,7 +471,7 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-function report(results, memory, started, loadBefore) {
+function report(results, memory, started, loadBefore, autovacuum) {
   const m = (id, field) => median((results[id] ?? []).map((figure) => figure[field]));
   const failed = (id) => (results[id] ?? []).reduce((sum, figure) => sum + figure.failed, 0);
   const fmt = (value, digits = 0) => (value === undefined ? '–' : value.toFixed(digits));
@@ -511,6 +527,10 @@ function report(results, memory, started, loadBefore) {
     '',
     `Settings: ${JSON.stringify({ ...settings, rounds })}`,
     '',
+    autovacuum === 'on'
+      ? 'Autovacuum is on.'
+      : `Autovacuum is ${autovacuum} on this server, so each measured scenario starts after a \`VACUUM (ANALYZE)\` of the tables the systems write (${WRITTEN_TABLES.join(', ')}).`,
+    '',
     full ? 'Full configuration.' : '**Reduced configuration (development smoke run): the figures are only an indication, not the benchmark.**',
     '',
     ...rows,
@@ -550,15 +570,20 @@ async function main() {
       console.log(`warm-up (${settings.warmup} s each)`);
       for (const scenario of list.filter((s) => s.kind !== 'batch')) await load(scenario, settings.warmup);
     }
+    const { autovacuum, vacuum } = await vacuumer(db);
+    if (autovacuum !== 'on') console.log('autovacuum is off on this server: each scenario starts after a VACUUM (ANALYZE) of the written tables');
     sampler = new RssSampler(systems.fg.child.pid);
     sampler.start();
     const results = {};
     for (let round = 1; round <= settings.rounds; round++) {
       console.log(`round ${round}/${settings.rounds}`);
-      for (const scenario of list) (results[scenario.id] ??= []).push(await measure(scenario));
+      for (const scenario of list) {
+        await vacuum();
+        (results[scenario.id] ??= []).push(await measure(scenario));
+      }
     }
     const memory = sampler.stop();
-    const text = report(results, memory, started, loadBefore);
+    const text = report(results, memory, started, loadBefore, autovacuum);
     console.log(`\n${text}`);
     const out = env.BENCH_RESULTS || path.join(root, 'bench/results.md');
     writeFileSync(out, text);

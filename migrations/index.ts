@@ -12,6 +12,7 @@ import { AccountProfiles1700000000041 } from './1700000000041-account-profiles.j
 import { ExternalIdPartialUnique1700000000042 } from './1700000000042-external-id-partial-unique.js';
 import { TransactionsReachTenantThroughAccount1700000000043 } from './1700000000043-transactions-reach-tenant-through-account.js';
 import { AuditChainInlineHash1700000000044 } from './1700000000044-audit-chain-inline-hash.js';
+import { AccountProfilesFillfactor1700000000045 } from './1700000000045-account-profiles-fillfactor.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   ExternalIdPartialUnique1700000000042,
   TransactionsReachTenantThroughAccount1700000000043,
   AuditChainInlineHash1700000000044,
+  AccountProfilesFillfactor1700000000045,
 ];
