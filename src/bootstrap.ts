@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { type FastifyBaseLogger, LogController } from 'fastify';
+import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -11,7 +12,7 @@ import { registerJsonBodyParser } from './common/json-body.js';
 import { PROBLEM_BASE } from './common/problem.js';
 import type { AppConfig } from './config/app.config.js';
 import { HttpMetrics } from './observability/http-metrics.js';
-import { createLogger, PinoNestLogger } from './observability/logger.js';
+import { createLogger, LazyChildLogger, PinoNestLogger } from './observability/logger.js';
 import { setupOpenApi } from './openapi.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -69,6 +70,8 @@ export async function createApp(
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestId,
+    childLoggerFactory: (parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions) =>
+      new LazyChildLogger(parent as Logger, bindings, options) as unknown as FastifyBaseLogger,
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     trustProxy: config.trustProxy,
