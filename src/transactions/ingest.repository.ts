@@ -167,6 +167,9 @@ export class IngestRepository {
     const column = (key: keyof NewTransaction, safe = false) => textArray(rows.map((row) => row[key] as string | number | null), safe);
     const auditValues = audit.slice(1).map((value) => `$${params.push(value)}`);
     const count = p(rows.length, 'int');
+    // Documents rather than arrays of JSON texts: one JSON.stringify, and no array-literal escaping of
+    // every quote on this side nor unescaping on the server's. Row n's reasons are element n - 1.
+    const reasons = p(JSON.stringify(rows.map((row) => row.reasons)), 'jsonb');
     const [result] = await this.db.query<{ reserved: boolean }>(
       `WITH quota AS (
          INSERT INTO tenant_monthly_usage AS u (tenant_id, month, transactions)
@@ -183,7 +186,8 @@ export class IngestRepository {
                                    country, ip_address, device_id, txn_time, status, risk_score, risk_level, reasons,
                                    scoring_config, metadata)
          SELECT $1, r.id, r.account_id, r.external_id, r.amount, r.currency, r.merchant, r.merchant_category,
-                r.country, r.ip_address, r.device_id, r.txn_time, r.status, r.risk_score, r.risk_level, r.reasons,
+                r.country, r.ip_address, r.device_id, r.txn_time, r.status, r.risk_score, r.risk_level,
+                ${reasons} -> (r.n::int - 1),
                 ${p(JSON.stringify(scoringConfig), 'jsonb')}, r.metadata
            FROM unnest(${p(column('id', true), 'uuid[]')}, ${p(column('account_id', true), 'uuid[]')}, ${p(column('external_id'), 'varchar[]')},
                        ${p(column('amount', true), 'numeric[]')}, ${p(column('currency', true), 'char(3)[]')}, ${p(column('merchant'), 'varchar[]')},
@@ -191,10 +195,10 @@ export class IngestRepository {
                        ${p(column('ip_address'), 'inet[]')}, ${p(column('device_id'), 'varchar[]')},
                        ${p(column('txn_time', true), 'timestamptz[]')}, ${p(column('status', true), 'varchar[]')},
                        ${p(column('risk_score', true), 'numeric[]')}, ${p(column('risk_level', true), 'varchar[]')},
-                       ${p(textArray(rows.map((row) => JSON.stringify(row.reasons))), 'jsonb[]')},
                        ${p(textArray(rows.map((row) => (row.metadata === null ? null : JSON.stringify(row.metadata)))), 'jsonb[]')})
+                WITH ORDINALITY
              AS r(id, account_id, external_id, amount, currency, merchant, merchant_category, country, ip_address,
-                  device_id, txn_time, status, risk_score, risk_level, reasons, metadata)),
+                  device_id, txn_time, status, risk_score, risk_level, metadata, n)),
        alerts AS (
          INSERT INTO fraud_alerts (tenant_id, id, transaction_id, severity, risk_score, reasons)
          SELECT $1, r.id, r.transaction_id, r.severity, r.risk_score, r.reasons
@@ -206,9 +210,8 @@ export class IngestRepository {
              AS r(id, transaction_id, severity, risk_score, reasons)),
        profiles AS (
          UPDATE account_profiles AS p SET profile = r.profile, updated_at = now()
-           FROM unnest(${p(textArray([...profiles.keys()], true), 'uuid[]')},
-                       ${p(textArray([...profiles.values()].map((profile) => JSON.stringify(profile))), 'jsonb[]')})
-             AS r(account_id, profile)
+           FROM jsonb_to_recordset(${p(JSON.stringify([...profiles].map(([account_id, profile]) => ({ account_id, profile }))), 'jsonb')})
+             AS r(account_id uuid, profile jsonb)
           WHERE p.tenant_id = $1 AND p.account_id = r.account_id),
        audit AS (
          INSERT INTO audit_logs (${AUDIT_COLUMNS}) VALUES ($1, ${auditValues.join(', ')}))

@@ -58,6 +58,15 @@ describe('POST /transactions/batch', () => {
     expect(res.body.data[0].reasons).toEqual([]);
     expect(res.body.data[4].reasons.map((r: any) => r.rule)).toEqual(['VELOCITY_BURST']);
     expect(res.body.data[6].reasons.map((r: any) => r.rule)).toEqual(['VELOCITY_BURST', 'NEW_MERCHANT']);
+    // Each stored row holds its own item's reasons and risk (they travel to the database as separate documents).
+    await withClient(t.db.ownerUrl, async (client) => {
+      const { rows } = await client.query(`SELECT id, reasons, risk_score::float8 AS risk_score FROM transactions WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [
+        a.tenantId,
+        res.body.data.map((d: any) => d.transaction_id),
+      ]);
+      const stored = new Map(rows.map((row) => [row.id, row]));
+      for (const d of res.body.data) expect(stored.get(d.transaction_id)).toMatchObject({ reasons: d.reasons, risk_score: d.risk_score });
+    });
   });
 
   it('refuses the whole batch with per-item errors by index, writing nothing', async () => {
