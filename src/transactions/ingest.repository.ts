@@ -168,7 +168,10 @@ export class IngestRepository {
     const auditValues = audit.slice(1).map((value) => `$${params.push(value)}`);
     const count = p(rows.length, 'int');
     // Documents rather than arrays of JSON texts: one JSON.stringify, and no array-literal escaping of
-    // every quote on this side nor unescaping on the server's. Row n's reasons are element n - 1.
+    // every quote on this side nor unescaping on the server's. Row n's reasons (profile) are element
+    // n - 1. The rows come from unnest, whose estimate keeps the profile look-up a nested loop on the
+    // primary key; jsonb_to_recordset's fixed 100-row guess made the generic plan read every profile
+    // of the tenant.
     const reasons = p(JSON.stringify(rows.map((row) => row.reasons)), 'jsonb');
     const [result] = await this.db.query<{ reserved: boolean }>(
       `WITH quota AS (
@@ -209,9 +212,8 @@ export class IngestRepository {
                        ${p(textArray(alerts.map((alert) => JSON.stringify(alert.reasons))), 'jsonb[]')})
              AS r(id, transaction_id, severity, risk_score, reasons)),
        profiles AS (
-         UPDATE account_profiles AS p SET profile = r.profile, updated_at = now()
-           FROM jsonb_to_recordset(${p(JSON.stringify([...profiles].map(([account_id, profile]) => ({ account_id, profile }))), 'jsonb')})
-             AS r(account_id uuid, profile jsonb)
+         UPDATE account_profiles AS p SET profile = ${p(JSON.stringify([...profiles.values()]), 'jsonb')} -> (r.n::int - 1), updated_at = now()
+           FROM unnest(${p(textArray([...profiles.keys()], true), 'uuid[]')}) WITH ORDINALITY AS r(account_id, n)
           WHERE p.tenant_id = $1 AND p.account_id = r.account_id),
        audit AS (
          INSERT INTO audit_logs (${AUDIT_COLUMNS}) VALUES ($1, ${auditValues.join(', ')}))
