@@ -2,13 +2,11 @@ import { Module } from '@nestjs/common';
 import { ApiKeyAuthenticator } from './api-key.authenticator.js';
 import { ApiKeyController } from './api-key.controller.js';
 import { ApiKeyLookupRepository } from './api-key-lookup.repository.js';
-import { ApiKeyRepository } from './api-key.repository.js';
-import { ApiKeyService } from './api-key.service.js';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder.js';
 
 @Module({
   controllers: [ApiKeyController],
-  providers: [ApiKeyAuthenticator, ApiKeyLookupRepository, ApiKeyUsageRecorder, ApiKeyRepository, ApiKeyService],
-  exports: [ApiKeyAuthenticator, ApiKeyRepository],
+  providers: [ApiKeyAuthenticator, ApiKeyLookupRepository, ApiKeyUsageRecorder],
+  exports: [ApiKeyAuthenticator],
 })
 export class ApiKeyModule {}

@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
 import { TenantConnection } from '../database/tenant-connection.js';
+import { RequestBound } from '../database/request-scope.js';
 
 export interface ApiKeyRow {
   id: number;
@@ -28,7 +28,7 @@ export interface NewApiKey {
 }
 
 /** tenant_api_keys of the request's tenant: only hashes and display prefixes, never a key. */
-@Injectable()
+@RequestBound()
 export class ApiKeyRepository {
   constructor(private readonly db: TenantConnection) {}
 

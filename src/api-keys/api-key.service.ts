@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuditWriter } from '../audit/audit.writer.js';
@@ -11,6 +11,7 @@ import type { CreateApiKeyDto, RollApiKeyDto } from './api-key.dto.js';
 import { ApiKeyAuthenticator } from './api-key.authenticator.js';
 import { ApiKeyRepository, ApiKeyRow } from './api-key.repository.js';
 import { generateApiKey } from './api-key.token.js';
+import { RequestBound } from '../database/request-scope.js';
 
 // The audit trail is for ADMIN and MANAGER (its route says so): read:audit is not an everyday read.
 const READ_SCOPES = SCOPES.filter((scope) => scope.startsWith('read:') && scope !== 'read:audit');
@@ -32,7 +33,7 @@ export function grantableScopes(auth: AuthContext | undefined): readonly Scope[]
   return ROLE_SCOPES[auth.role];
 }
 
-@Injectable()
+@RequestBound()
 export class ApiKeyService {
   constructor(
     private readonly keys: ApiKeyRepository,

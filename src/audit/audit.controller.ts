@@ -5,13 +5,12 @@ import { Authenticated } from '../common/authenticated.decorator.js';
 import { ApiProblems } from '../common/problem.schema.js';
 import { AuditChainVerificationDto, AuditLogPageDto, AuditLogQuery } from './audit.dto.js';
 import { AuditService } from './audit.service.js';
+import { Bound } from '../database/request-scope.js';
 
 @ApiTags('audit')
 @ApiExtraModels(AuditLogPageDto)
 @Controller('audit-logs')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
-
   @Get()
   @Authenticated({ role: 'MANAGER', scopes: ['read:audit'] })
   @ApiOperation({
@@ -28,15 +27,15 @@ export class AuditController {
     },
   })
   @ApiProblems(400)
-  list(@Query() query: AuditLogQuery, @Res() reply: FastifyReply): Promise<void> {
-    return this.audit.respond(query, reply);
+  list(@Query() query: AuditLogQuery, @Res() reply: FastifyReply, @Bound(AuditService) audit: AuditService): Promise<void> {
+    return audit.respond(query, reply);
   }
 
   @Get('verify')
   @Authenticated({ role: 'MANAGER', scopes: ['read:audit'] })
   @ApiOperation({ summary: "Checks the tenant's audit hash chain", description: 'Detects an edited or deleted row (see docs/audit-and-operations.md).' })
   @ApiOkResponse({ type: AuditChainVerificationDto })
-  verify(): Promise<AuditChainVerificationDto> {
-    return this.audit.verify();
+  verify(@Bound(AuditService) audit: AuditService): Promise<AuditChainVerificationDto> {
+    return audit.verify();
   }
 }

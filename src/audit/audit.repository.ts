@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
 import { decodeCursor } from '../common/pagination.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import type { AuditLogQuery } from './audit.dto.js';
 import { VERIFY_CHAIN_SQL } from './audit.entry.js';
+import { RequestBound } from '../database/request-scope.js';
 
 export interface AuditLogRow {
   id: string;
@@ -32,7 +32,7 @@ const SELECT_COLUMNS = `id::text AS id, to_char(timestamp AT TIME ZONE 'UTC', 'Y
 
 const EXPORT_BATCH = 500;
 
-@Injectable()
+@RequestBound()
 export class AuditRepository {
   constructor(private readonly db: TenantConnection) {}
 

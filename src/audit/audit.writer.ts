@@ -1,9 +1,10 @@
-import { Inject, Injectable, Scope } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { AUDIT_INSERT, AuditEntry, auditParams, originOf } from './audit.entry.js';
 import { DetachedAuditWriter } from './detached-audit.writer.js';
+import { RequestBound } from '../database/request-scope.js';
 
 export type { AuditEntry, AuditSeverity } from './audit.entry.js';
 
@@ -13,7 +14,7 @@ export type { AuditEntry, AuditSeverity } from './audit.entry.js';
  * id come from the request; secret-looking keys in old/new values are redacted; the database
  * appends the row to the tenant's hash chain.
  */
-@Injectable({ scope: Scope.REQUEST })
+@RequestBound()
 export class AuditWriter {
   constructor(
     private readonly db: TenantConnection,

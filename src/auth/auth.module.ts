@@ -2,8 +2,6 @@ import { Module } from '@nestjs/common';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthLookupRepository } from './auth-lookup.repository.js';
 import { AuthController } from './auth.controller.js';
-import { AuthRepository } from './auth.repository.js';
-import { AuthService } from './auth.service.js';
 import { JwtAuthenticator } from './jwt.authenticator.js';
 import { UnknownEmailThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password.hasher.js';
@@ -11,7 +9,7 @@ import { SubdomainResolver } from './subdomain.resolver.js';
 
 @Module({
   controllers: [AuthController],
-  providers: [AccessTokenService, AuthLookupRepository, AuthRepository, AuthService, JwtAuthenticator, UnknownEmailThrottle, PasswordHasher, SubdomainResolver],
-  exports: [JwtAuthenticator, SubdomainResolver, PasswordHasher, AuthRepository],
+  providers: [AccessTokenService, AuthLookupRepository, JwtAuthenticator, UnknownEmailThrottle, PasswordHasher, SubdomainResolver],
+  exports: [JwtAuthenticator, SubdomainResolver, PasswordHasher],
 })
 export class AuthModule {}

@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
 import { TenantConnection } from '../database/tenant-connection.js';
+import { RequestBound } from '../database/request-scope.js';
 
 export interface LoginCandidate {
   user_id: number;
@@ -49,7 +49,7 @@ export interface RefreshTokenRow {
  * runs before any tenant is set (definer function fg_login_lookup, on the request's own
  * connection); everything else after `tx.setTenant`, under RLS, with the tenant in every WHERE.
  */
-@Injectable()
+@RequestBound()
 export class AuthRepository {
   constructor(private readonly db: TenantConnection) {}
 

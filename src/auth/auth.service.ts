@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +17,7 @@ import { UnknownEmailThrottle } from './login-throttle.js';
 import { hashOpaqueToken, issueOpaqueToken, tenantOfOpaqueToken } from './opaque-token.js';
 import { PasswordHasher } from './password.hasher.js';
 import { SubdomainResolver } from './subdomain.resolver.js';
+import { RequestBound } from '../database/request-scope.js';
 
 export interface TokenPair {
   access_token: string;
@@ -49,7 +50,7 @@ function lockedOut(until: number): ProblemException {
  * an unknown e-mail look the same from outside: same status and body, one argon2 verification each
  * (against a dummy hash when there is no account), same slow-down and lockout thresholds.
  */
-@Injectable()
+@RequestBound()
 export class AuthService {
   constructor(
     private readonly auth: AuthRepository,

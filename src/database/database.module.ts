@@ -4,7 +4,6 @@ import type { AppConfig } from '../config/app.config.js';
 import { AuthChangeListener } from './auth-change-listener.js';
 import { createAppDataSource } from './data-source.js';
 import { APP_CONFIG, APP_DATA_SOURCE, APP_DATABASE_URL } from './database.tokens.js';
-import { TenantConnection } from './tenant-connection.js';
 
 @Global()
 @Module({})
@@ -26,10 +25,9 @@ export class DatabaseModule implements OnApplicationShutdown {
               statementTimeoutMs: config.dbStatementTimeoutMs,
             }).initialize(),
         },
-        TenantConnection,
         AuthChangeListener,
       ],
-      exports: [APP_CONFIG, APP_DATABASE_URL, APP_DATA_SOURCE, TenantConnection, AuthChangeListener],
+      exports: [APP_CONFIG, APP_DATABASE_URL, APP_DATA_SOURCE, AuthChangeListener],
     };
   }
 

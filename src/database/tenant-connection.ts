@@ -1,13 +1,15 @@
-import { Inject, Injectable, Scope } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { QueryOptions, TenantTransaction } from './tenant-transaction.js';
+import { RequestBound } from './request-scope.js';
 
 /**
  * What repositories inject: the current request's transaction, put there by the
- * TenantContextInterceptor. Request-scoped, so a repository can never hold another request's runner.
+ * TenantContextInterceptor. Request-bound (built per request by its RequestScope), so a repository
+ * can never hold another request's runner.
  */
-@Injectable({ scope: Scope.REQUEST })
+@RequestBound()
 export class TenantConnection {
   constructor(@Inject(REQUEST) private readonly request: FastifyRequest) {}
 

@@ -1,11 +1,12 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, Logger, NestInterceptor, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app.config.js';
 import { APP_CONFIG, APP_DATA_SOURCE } from './database.tokens.js';
+import { RequestScope } from './request-scope.js';
 import { TenantTransaction } from './tenant-transaction.js';
 
 const NO_TRANSACTION = 'fraudguard:no-transaction';
@@ -34,11 +35,18 @@ export const NoTransaction = () => SetMetadata(NO_TRANSACTION, true);
 @Injectable()
 export class TenantContextInterceptor implements NestInterceptor {
   private readonly logger = new Logger('TenantContext');
+  private readonly singletons = new Map<unknown, unknown>();
+  /** What request-bound classes get for a singleton dependency: this application's instance, looked up once. */
+  private readonly singleton = (token: unknown): unknown => {
+    if (!this.singletons.has(token)) this.singletons.set(token, this.moduleRef.get(token as string, { strict: false }));
+    return this.singletons.get(token);
+  };
 
   constructor(
     @Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reflector: Reflector,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -56,6 +64,7 @@ export class TenantContextInterceptor implements NestInterceptor {
     const readOnly = request.method === 'GET' || request.method === 'HEAD';
     const tx = await TenantTransaction.begin(this.dataSource, request.auth?.tenantId ?? null, readOnly, this.config.dbPreparedStatements);
     request.tenantTx = tx;
+    request.requestScope = new RequestScope(request, this.singleton);
     let result: unknown;
     let failure: { error: unknown } | undefined;
     try {
@@ -67,6 +76,7 @@ export class TenantContextInterceptor implements NestInterceptor {
       else await tx.rollback();
     } finally {
       request.tenantTx = undefined;
+      request.requestScope = undefined;
       await tx.release();
       await tx.runAfterEndTasks((error) => this.logger.error(`after-end task failed: ${error.message}`));
     }

@@ -3,35 +3,34 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, Public } from '../common/authenticated.decorator.js';
 import { SignupDto, TenantDto, TenantUpdateDto } from './tenant.dto.js';
 import { TenantService } from './tenant.service.js';
+import { Bound } from '../database/request-scope.js';
 
 @ApiTags('tenants')
 @Controller('tenants')
 export class TenantController {
-  constructor(private readonly tenants: TenantService) {}
-
   @Post('signup')
   @Public()
-  signup(@Body() dto: SignupDto) {
-    return this.tenants.signup(dto);
+  signup(@Body() dto: SignupDto, @Bound(TenantService) tenants: TenantService) {
+    return tenants.signup(dto);
   }
 
   @Get('me')
   @Authenticated()
   @ApiOperation({ summary: "The caller's organization" })
   @ApiOkResponse({ type: TenantDto })
-  me() {
-    return this.tenants.getCurrent();
+  me(@Bound(TenantService) tenants: TenantService) {
+    return tenants.getCurrent();
   }
 
   @Put('me')
   @Authenticated({ role: 'ADMIN' })
-  update(@Body() dto: TenantUpdateDto) {
-    return this.tenants.update(dto);
+  update(@Body() dto: TenantUpdateDto, @Bound(TenantService) tenants: TenantService) {
+    return tenants.update(dto);
   }
 
   @Get('usage')
   @Authenticated({ role: 'MANAGER' })
-  usage() {
-    return this.tenants.usage();
+  usage(@Bound(TenantService) tenants: TenantService) {
+    return tenants.usage();
   }
 }

@@ -3,12 +3,9 @@ import { ApiKeyModule } from '../api-keys/api-key.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { UserModule } from '../users/user.module.js';
 import { TenantController } from './tenant.controller.js';
-import { TenantRepository } from './tenant.repository.js';
-import { TenantService } from './tenant.service.js';
 
 @Module({
   imports: [AuthModule, UserModule, ApiKeyModule],
   controllers: [TenantController],
-  providers: [TenantService, TenantRepository],
 })
 export class TenantModule {}

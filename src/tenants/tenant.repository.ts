@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
 import { CURRENT_QUOTA_MONTH } from '../../migrations/1700000000020-transaction-ingest.js';
 import { TenantConnection } from '../database/tenant-connection.js';
+import { RequestBound } from '../database/request-scope.js';
 
 export interface TenantRow {
   tenant_id: string;
@@ -61,7 +61,7 @@ export interface UsageRow {
 /** Tables whose rows count towards a tenant's storage. */
 const STORAGE_TABLES = ['tenants', 'tenant_users', 'tenant_api_keys', 'audit_logs', 'accounts', 'transactions', 'fraud_alerts', 'system_logs'];
 
-@Injectable()
+@RequestBound()
 export class TenantRepository {
   constructor(private readonly db: TenantConnection) {}
 

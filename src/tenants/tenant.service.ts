@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_KEY_SCOPES, generateApiKey } from '../api-keys/api-key.token.js';
 import { ApiKeyRepository } from '../api-keys/api-key.repository.js';
@@ -13,6 +13,7 @@ import { UserRepository } from '../users/user.repository.js';
 import { PLANS, type Plan } from './plans.js';
 import type { SignupDto, TenantUpdateDto } from './tenant.dto.js';
 import { TenantChanges, TenantRepository, TenantRow } from './tenant.repository.js';
+import { RequestBound } from '../database/request-scope.js';
 
 const TRIAL_DAYS = 14;
 const MAX_SETTINGS_BYTES = 16 * 1024;
@@ -23,7 +24,7 @@ function taken(what: 'subdomain' | 'admin_email', conflicts: string[]): ProblemE
     : new ProblemException(409, 'email-taken', 'E-mail taken', 'An organization with this admin e-mail already exists', { conflicts });
 }
 
-@Injectable()
+@RequestBound()
 export class TenantService {
   constructor(
     private readonly tenants: TenantRepository,

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
 import { cursorTime } from '../common/keyset.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import type { AccountStatus, AccountView, CreateAccountDto } from './account.dto.js';
+import { RequestBound } from '../database/request-scope.js';
 
 const ACCOUNT_COLUMNS = `id, external_ref, holder_name, country, status, created_at, updated_at`;
 
@@ -12,7 +12,7 @@ export interface AccountListFilter {
   limit: number;
 }
 
-@Injectable()
+@RequestBound()
 export class AccountRepository {
   constructor(private readonly db: TenantConnection) {}
 

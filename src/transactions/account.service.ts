@@ -1,12 +1,12 @@
-import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { keysetAfter, keysetPage } from '../common/keyset.js';
 import type { Page } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException } from '../common/problem.js';
 import type { AccountListQuery, AccountView, CreateAccountDto } from './account.dto.js';
 import { AccountRepository } from './account.repository.js';
+import { RequestBound } from '../database/request-scope.js';
 
-@Injectable()
+@RequestBound()
 export class AccountService {
   constructor(
     private readonly accounts: AccountRepository,

@@ -2,26 +2,25 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nest
 import { Authenticated } from '../common/authenticated.decorator.js';
 import { AlertListQuery, UpdateAlertDto } from './alert.dto.js';
 import { AlertService } from './alert.service.js';
+import { Bound } from '../database/request-scope.js';
 
 @Controller('alerts')
 export class AlertController {
-  constructor(private readonly alerts: AlertService) {}
-
   @Get()
   @Authenticated({ role: 'VIEWER', scopes: ['read:alerts'] })
-  list(@Query() query: AlertListQuery) {
-    return this.alerts.list(query);
+  list(@Query() query: AlertListQuery, @Bound(AlertService) alerts: AlertService) {
+    return alerts.list(query);
   }
 
   @Get(':id')
   @Authenticated({ role: 'VIEWER', scopes: ['read:alerts'] })
-  get(@Param('id', ParseUUIDPipe) id: string) {
-    return this.alerts.get(id);
+  get(@Param('id', ParseUUIDPipe) id: string, @Bound(AlertService) alerts: AlertService) {
+    return alerts.get(id);
   }
 
   @Patch(':id')
   @Authenticated({ role: 'ANALYST', scopes: ['write:alerts'] })
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateAlertDto) {
-    return this.alerts.update(id, dto);
+  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateAlertDto, @Bound(AlertService) alerts: AlertService) {
+    return alerts.update(id, dto);
   }
 }

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
 import { cursorTime } from '../common/keyset.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import type { AlertView, Resolution } from './alert.dto.js';
+import { RequestBound } from '../database/request-scope.js';
 
 const ALERT_COLUMNS = `id, transaction_id, severity, risk_score::float8 AS risk_score, reasons, handled, resolution, note,
   assignee_id, handled_by, handled_at, created_at, updated_at`;
@@ -25,7 +25,7 @@ export interface AlertChange {
   stampHandledAt?: boolean;
 }
 
-@Injectable()
+@RequestBound()
 export class AlertRepository {
   constructor(private readonly db: TenantConnection) {}
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuditWriter } from '../audit/audit.writer.js';
@@ -9,10 +9,11 @@ import type { AlertListQuery, AlertView, UpdateAlertDto } from './alert.dto.js';
 import { AlertChange, AlertRepository } from './alert.repository.js';
 import type { TransactionView } from './transaction.dto.js';
 import { TransactionRepository } from './transaction.repository.js';
+import { RequestBound } from '../database/request-scope.js';
 
 const AUDITED_FIELDS = ['handled', 'resolution', 'note', 'assignee_id'] as const;
 
-@Injectable()
+@RequestBound()
 export class AlertService {
   constructor(
     private readonly alerts: AlertRepository,

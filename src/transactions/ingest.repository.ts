@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
 import { CURRENT_QUOTA_MONTH } from '../../migrations/1700000000020-transaction-ingest.js';
 import { AUDIT_COLUMNS } from '../audit/audit.entry.js';
 import { textArray } from '../database/pg-text-array.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { historyFromProfile, type Reason, type RiskLevel, type ScoringConfig, type ScoringHistory, type StoredProfile, type TransactionStatus } from './scoring.js';
+import { RequestBound } from '../database/request-scope.js';
 
 export interface NewTransaction {
   id: string;
@@ -62,7 +62,7 @@ interface ContextRow {
  * one that reads everything scoring needs, one that writes everything the ingest produces. A single
  * transaction and a batch of a thousand take the same two round trips.
  */
-@Injectable()
+@RequestBound()
 export class IngestRepository {
   constructor(private readonly db: TenantConnection) {}
 

@@ -1,13 +1,13 @@
-import { Injectable } from '@nestjs/common';
 import { CURRENT_QUOTA_MONTH } from '../../migrations/1700000000020-transaction-ingest.js';
 import { TenantConnection } from '../database/tenant-connection.js';
+import { RequestBound } from '../database/request-scope.js';
 
 /**
  * The plan's monthly transaction quota, kept in tenant_monthly_usage (one row per tenant and UTC
  * month). The counter moves in the ingest transaction, so it is exactly the number of committed
  * transactions ingested this month: /tenants/usage reads it with `transactionsThisMonth()`.
  */
-@Injectable()
+@RequestBound()
 export class TransactionQuotaRepository {
   constructor(private readonly db: TenantConnection) {}
 

@@ -3,34 +3,33 @@ import { Authenticated } from '../common/authenticated.decorator.js';
 import { Idempotent } from '../common/idempotency.interceptor.js';
 import { CreateTransactionBatchDto, CreateTransactionDto, TransactionListQuery } from './transaction.dto.js';
 import { TransactionService } from './transaction.service.js';
+import { Bound } from '../database/request-scope.js';
 
 @Controller('transactions')
 export class TransactionController {
-  constructor(private readonly transactions: TransactionService) {}
-
   @Post()
   @Authenticated({ role: 'MANAGER', scopes: ['write:transactions'] })
   @Idempotent()
-  create(@Body() dto: CreateTransactionDto) {
-    return this.transactions.create(dto);
+  create(@Body() dto: CreateTransactionDto, @Bound(TransactionService) transactions: TransactionService) {
+    return transactions.create(dto);
   }
 
   @Post('batch')
   @Authenticated({ role: 'MANAGER', scopes: ['write:transactions'] })
   @Idempotent()
-  createBatch(@Body() dto: CreateTransactionBatchDto) {
-    return this.transactions.createBatch(dto.transactions);
+  createBatch(@Body() dto: CreateTransactionBatchDto, @Bound(TransactionService) transactions: TransactionService) {
+    return transactions.createBatch(dto.transactions);
   }
 
   @Get()
   @Authenticated({ role: 'VIEWER', scopes: ['read:transactions'] })
-  list(@Query() query: TransactionListQuery) {
-    return this.transactions.list(query);
+  list(@Query() query: TransactionListQuery, @Bound(TransactionService) transactions: TransactionService) {
+    return transactions.list(query);
   }
 
   @Get(':id')
   @Authenticated({ role: 'VIEWER', scopes: ['read:transactions'] })
-  get(@Param('id', ParseUUIDPipe) id: string) {
-    return this.transactions.get(id);
+  get(@Param('id', ParseUUIDPipe) id: string, @Bound(TransactionService) transactions: TransactionService) {
+    return transactions.get(id);
   }
 }

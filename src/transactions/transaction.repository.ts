@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
 import { cursorTime, isoTime } from '../common/keyset.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import type { TransactionView } from './transaction.dto.js';
+import { RequestBound } from '../database/request-scope.js';
 
 export interface TransactionListFilter {
   account_id?: string;
@@ -20,7 +20,7 @@ export const TRANSACTION_COLUMNS = `t.id, t.account_id, t.external_id, trim_scal
   (SELECT a.id FROM fraud_alerts a WHERE a.tenant_id = t.tenant_id AND a.transaction_id = t.id ORDER BY a.created_at LIMIT 1) AS alert_id,
   ${isoTime('t.created_at')} AS created_at`;
 
-@Injectable()
+@RequestBound()
 export class TransactionRepository {
   constructor(private readonly db: TenantConnection) {}
 

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { uuidv7 } from '../common/uuid-v7.js';
 import { keysetAfter, keysetPage } from '../common/keyset.js';
@@ -21,6 +20,7 @@ import type { CreateTransactionDto, IngestResult, TransactionListQuery, Transact
 import { canonicalAmount } from './transaction-validators.js';
 import { TransactionQuotaRepository } from './transaction-quota.repository.js';
 import { TransactionRepository } from './transaction.repository.js';
+import { RequestBound } from '../database/request-scope.js';
 
 function startOfNextMonthUtc(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
@@ -43,7 +43,7 @@ function quotaExceeded(limit: number, used: number, requested: number): ProblemE
  * Ingest: one code path for a single transaction and a batch (a single one is a batch of one), so
  * the batch is the same work done in sets — a fixed number of round trips whatever its size.
  */
-@Injectable()
+@RequestBound()
 export class TransactionService {
 
   constructor(

@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
 import { TenantConnection } from '../database/tenant-connection.js';
+import { RequestBound } from '../database/request-scope.js';
 
 export interface UserRow {
   id: number;
@@ -30,7 +30,7 @@ export interface UserChanges {
 }
 
 /** tenant_users of the request's tenant; the tenant is in every WHERE. password_hash never leaves here except for verification. */
-@Injectable()
+@RequestBound()
 export class UserRepository {
   constructor(private readonly db: TenantConnection) {}
 

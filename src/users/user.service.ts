@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuditWriter } from '../audit/audit.writer.js';
@@ -10,6 +10,7 @@ import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException } from '../common/problem.js';
 import type { ChangePasswordDto, CreateUserDto, UpdateUserDto } from './user.dto.js';
 import { UserRepository, UserRow } from './user.repository.js';
+import { RequestBound } from '../database/request-scope.js';
 
 function planLimit(maxUsers: number): ProblemException {
   return new ProblemException(403, 'plan-limit', 'Plan limit reached', `The plan allows ${maxUsers} active users; deactivate one or upgrade the plan`, {
@@ -25,7 +26,7 @@ const lastAdmin = () =>
  * Tenant users. Every decision that depends on how many users or admins exist (plan max_users,
  * last active ADMIN) locks the tenant row first, so concurrent requests are serialised.
  */
-@Injectable()
+@RequestBound()
 export class UserService {
   constructor(
     private readonly users: UserRepository,

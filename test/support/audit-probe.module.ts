@@ -1,13 +1,14 @@
-import { Body, Controller, Injectable, Module, Post } from '@nestjs/common';
+import { Body, Controller, Module, Post } from '@nestjs/common';
 import { AuditWriter } from '../../src/audit/audit.writer.js';
 import { Authenticated } from '../../src/common/authenticated.decorator.js';
 import { ProblemException } from '../../src/common/problem.js';
+import { Bound, RequestBound } from '../../src/database/request-scope.js';
 
 /**
  * Test-only routes that write audit rows the way feature code does (AuditWriter.record in the
  * request's transaction, recordDetached for a refusal whose request then fails).
  */
-@Injectable()
+@RequestBound()
 class AuditProbeService {
   constructor(private readonly audit: AuditWriter) {}
 
@@ -32,20 +33,18 @@ class AuditProbeService {
 
 @Controller('probe/audit')
 class AuditProbeController {
-  constructor(private readonly probe: AuditProbeService) {}
-
   @Post()
   @Authenticated()
-  write(@Body() body: any) {
-    return this.probe.write(body);
+  write(@Body() body: any, @Bound(AuditProbeService) probe: AuditProbeService) {
+    return probe.write(body);
   }
 
   @Post('refuse')
   @Authenticated()
-  refuse() {
-    return this.probe.refuse();
+  refuse(@Bound(AuditProbeService) probe: AuditProbeService) {
+    return probe.refuse();
   }
 }
 
-@Module({ controllers: [AuditProbeController], providers: [AuditProbeService] })
+@Module({ controllers: [AuditProbeController] })
 export class AuditProbeModule {}

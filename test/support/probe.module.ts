@@ -1,9 +1,10 @@
-import { Controller, Get, Injectable, Module, Post } from '@nestjs/common';
+import { Controller, Get, Module, Post } from '@nestjs/common';
 import { Authenticated } from '../../src/common/authenticated.decorator.js';
+import { Bound, RequestBound } from '../../src/database/request-scope.js';
 import { TenantConnection } from '../../src/database/tenant-connection.js';
 
 /** Test-only routes that look inside the request's transaction: which connection, which tenant. */
-@Injectable()
+@RequestBound()
 class ProbeRepository {
   constructor(private readonly db: TenantConnection) {}
 
@@ -27,20 +28,18 @@ class ProbeRepository {
 
 @Controller('probe')
 class ProbeController {
-  constructor(private readonly probe: ProbeRepository) {}
-
   @Get('whoami')
   @Authenticated()
-  whoami() {
-    return this.probe.whoami();
+  whoami(@Bound(ProbeRepository) probe: ProbeRepository) {
+    return probe.whoami();
   }
 
   @Post('fail')
   @Authenticated()
-  fail() {
-    return this.probe.writeThenFail();
+  fail(@Bound(ProbeRepository) probe: ProbeRepository) {
+    return probe.writeThenFail();
   }
 }
 
-@Module({ controllers: [ProbeController], providers: [ProbeRepository] })
+@Module({ controllers: [ProbeController] })
 export class ProbeModule {}
