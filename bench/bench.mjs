@@ -505,7 +505,7 @@ function report(results, memory, started, loadBefore, autovacuum) {
   const batch = m('fg-batch', 'txnPerSecond');
   row(`Batch \`POST /transactions/batch\` (${settings.batchSize} items, ${settings.batchConnections} conn.) txn/s`, fmt(batch), '', '', '', '', '≥ 20,000 txn/s', met(batch === undefined ? undefined : batch >= 20_000));
   row(`Batch CPU ms per request (${settings.batchSize} items): server process / all PostgreSQL processes`, cpu('fg-batch'), '', '', '', '', '', '');
-  row('FraudGuard peak resident memory under load (MB)', `${fmt(memory.sampledPeakMb)} (VmHWM ${fmt(memory.hwmMb)})`, '', '', '', '', '≤ 300 MB', met(memory.hwmMb ? Math.max(memory.sampledPeakMb, memory.hwmMb) <= 300 : undefined));
+  row('FraudGuard peak resident memory under load (MB)', `${fmt(memory.sampledPeakMb, 1)} (VmHWM ${fmt(memory.hwmMb, 1)})`, '', '', '', '', '≤ 300 MB', met(memory.hwmMb ? Math.max(memory.sampledPeakMb, memory.hwmMb) <= 300 : undefined));
   const small = { p50: m('fg-list-10k', 'p50'), p99: m('fg-list-10k', 'p99'), mean: m('fg-list-10k', 'mean'), rps: m('fg-list-10k', 'rps') };
   const big = { p50: m('fg-list-big', 'p50'), p99: m('fg-list-big', 'p99'), mean: m('fg-list-big', 'mean'), rps: m('fg-list-big', 'rps') };
   // "Flat": the big tenant's p50 within 1 ms or 20 % of the small one's, its p99 within 2 ms or 25 %.
