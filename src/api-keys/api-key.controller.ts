@@ -2,9 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/co
 import { Authenticated } from '../common/authenticated.decorator.js';
 import { IdParam } from '../common/id-param.js';
 import { PageQuery } from '../common/pagination.js';
+import { Bound } from '../database/request-scope.js';
 import { CreateApiKeyDto, RollApiKeyDto } from './api-key.dto.js';
 import { ApiKeyService } from './api-key.service.js';
-import { Bound } from '../database/request-scope.js';
 
 /** ADMIN users only (no scopes on these routes, so API keys are refused by the AccessGuard). */
 @Controller('api-keys')

@@ -1,5 +1,5 @@
-import { TenantConnection } from '../database/tenant-connection.js';
 import { RequestBound } from '../database/request-scope.js';
+import { TenantConnection } from '../database/tenant-connection.js';
 
 export interface ApiKeyRow {
   id: number;

@@ -5,13 +5,13 @@ import { AuditWriter } from '../audit/audit.writer.js';
 import { AuthContext, Role, SCOPES, Scope } from '../common/auth-context.js';
 import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem.js';
+import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { PLANS, type Plan } from '../tenants/plans.js';
 import type { CreateApiKeyDto, RollApiKeyDto } from './api-key.dto.js';
 import { ApiKeyAuthenticator } from './api-key.authenticator.js';
 import { ApiKeyRepository, ApiKeyRow } from './api-key.repository.js';
 import { generateApiKey } from './api-key.token.js';
-import { RequestBound } from '../database/request-scope.js';
 
 // The audit trail is for ADMIN and MANAGER (its route says so): read:audit is not an everyday read.
 const READ_SCOPES = SCOPES.filter((scope) => scope.startsWith('read:') && scope !== 'read:audit');

@@ -3,9 +3,9 @@ import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getS
 import type { FastifyReply } from 'fastify';
 import { Authenticated } from '../common/authenticated.decorator.js';
 import { ApiProblems } from '../common/problem.schema.js';
+import { Bound } from '../database/request-scope.js';
 import { AuditChainVerificationDto, AuditLogPageDto, AuditLogQuery } from './audit.dto.js';
 import { AuditService } from './audit.service.js';
-import { Bound } from '../database/request-scope.js';
 
 @ApiTags('audit')
 @ApiExtraModels(AuditLogPageDto)

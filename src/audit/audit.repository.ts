@@ -1,8 +1,8 @@
 import { decodeCursor } from '../common/pagination.js';
+import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import type { AuditLogQuery } from './audit.dto.js';
 import { VERIFY_CHAIN_SQL } from './audit.entry.js';
-import { RequestBound } from '../database/request-scope.js';
 
 export interface AuditLogRow {
   id: string;

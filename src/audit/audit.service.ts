@@ -1,10 +1,10 @@
 import type { FastifyReply } from 'fastify';
 import { Page, toPage } from '../common/pagination.js';
+import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import type { AuditChainVerificationDto, AuditLogQuery } from './audit.dto.js';
 import { csvHeader, csvLines, ndjsonLines, StreamedResponse } from './audit.export.js';
 import { AuditLogRow, AuditRepository } from './audit.repository.js';
-import { RequestBound } from '../database/request-scope.js';
 
 @RequestBound()
 export class AuditService {

@@ -1,10 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { AUDIT_INSERT, AuditEntry, auditParams, originOf } from './audit.entry.js';
 import { DetachedAuditWriter } from './detached-audit.writer.js';
-import { RequestBound } from '../database/request-scope.js';
 
 export type { AuditEntry, AuditSeverity } from './audit.entry.js';
 

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { Public } from '../common/authenticated.decorator.js';
+import { Bound } from '../database/request-scope.js';
 import { ForgotPasswordDto, LoginDto, RefreshTokenDto, ResetPasswordDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
-import { Bound } from '../database/request-scope.js';
 
 /** Public by nature: the body carries the credential (password, refresh or reset token). */
 @Controller('auth')

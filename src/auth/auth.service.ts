@@ -8,6 +8,7 @@ import { ProblemException } from '../common/problem.js';
 import { assertTenantUsable } from '../common/tenant-status.js';
 import type { AppConfig } from '../config/app.config.js';
 import { APP_CONFIG } from '../database/database.tokens.js';
+import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { MailService } from '../mail/mail.service.js';
 import { AccessTokenService } from './access-token.service.js';
@@ -17,7 +18,6 @@ import { UnknownEmailThrottle } from './login-throttle.js';
 import { hashOpaqueToken, issueOpaqueToken, tenantOfOpaqueToken } from './opaque-token.js';
 import { PasswordHasher } from './password.hasher.js';
 import { SubdomainResolver } from './subdomain.resolver.js';
-import { RequestBound } from '../database/request-scope.js';
 
 export interface TokenPair {
   access_token: string;

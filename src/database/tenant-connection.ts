@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { QueryOptions, TenantTransaction } from './tenant-transaction.js';
 import { RequestBound } from './request-scope.js';
+import type { QueryOptions, TenantTransaction } from './tenant-transaction.js';
 
 /**
  * What repositories inject: the current request's transaction, put there by the

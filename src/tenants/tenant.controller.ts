@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Post, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, Public } from '../common/authenticated.decorator.js';
+import { Bound } from '../database/request-scope.js';
 import { SignupDto, TenantDto, TenantUpdateDto } from './tenant.dto.js';
 import { TenantService } from './tenant.service.js';
-import { Bound } from '../database/request-scope.js';
 
 @ApiTags('tenants')
 @Controller('tenants')

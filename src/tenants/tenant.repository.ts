@@ -1,6 +1,6 @@
 import { CURRENT_QUOTA_MONTH } from '../../migrations/1700000000020-transaction-ingest.js';
-import { TenantConnection } from '../database/tenant-connection.js';
 import { RequestBound } from '../database/request-scope.js';
+import { TenantConnection } from '../database/tenant-connection.js';
 
 export interface TenantRow {
   tenant_id: string;

@@ -7,13 +7,13 @@ import { PasswordHasher } from '../auth/password.hasher.js';
 import { NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem.js';
 import type { AppConfig } from '../config/app.config.js';
 import { APP_CONFIG } from '../database/database.tokens.js';
+import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { MailService } from '../mail/mail.service.js';
 import { UserRepository } from '../users/user.repository.js';
 import { PLANS, type Plan } from './plans.js';
 import type { SignupDto, TenantUpdateDto } from './tenant.dto.js';
 import { TenantChanges, TenantRepository, TenantRow } from './tenant.repository.js';
-import { RequestBound } from '../database/request-scope.js';
 
 const TRIAL_DAYS = 14;
 const MAX_SETTINGS_BYTES = 16 * 1024;

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { Authenticated } from '../common/authenticated.decorator.js';
 import { Idempotent } from '../common/idempotency.interceptor.js';
+import { Bound } from '../database/request-scope.js';
 import { AccountListQuery, CreateAccountDto } from './account.dto.js';
 import { AccountService } from './account.service.js';
-import { Bound } from '../database/request-scope.js';
 
 @Controller('accounts')
 export class AccountController {

@@ -1,7 +1,7 @@
 import { cursorTime } from '../common/keyset.js';
+import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import type { AccountStatus, AccountView, CreateAccountDto } from './account.dto.js';
-import { RequestBound } from '../database/request-scope.js';
 
 const ACCOUNT_COLUMNS = `id, external_ref, holder_name, country, status, created_at, updated_at`;
 

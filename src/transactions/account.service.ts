@@ -2,9 +2,9 @@ import { AuditWriter } from '../audit/audit.writer.js';
 import { keysetAfter, keysetPage } from '../common/keyset.js';
 import type { Page } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException } from '../common/problem.js';
+import { RequestBound } from '../database/request-scope.js';
 import type { AccountListQuery, AccountView, CreateAccountDto } from './account.dto.js';
 import { AccountRepository } from './account.repository.js';
-import { RequestBound } from '../database/request-scope.js';
 
 @RequestBound()
 export class AccountService {

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
 import { Authenticated } from '../common/authenticated.decorator.js';
+import { Bound } from '../database/request-scope.js';
 import { AlertListQuery, UpdateAlertDto } from './alert.dto.js';
 import { AlertService } from './alert.service.js';
-import { Bound } from '../database/request-scope.js';
 
 @Controller('alerts')
 export class AlertController {

@@ -1,7 +1,7 @@
 import { cursorTime } from '../common/keyset.js';
+import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import type { AlertView, Resolution } from './alert.dto.js';
-import { RequestBound } from '../database/request-scope.js';
 
 const ALERT_COLUMNS = `id, transaction_id, severity, risk_score::float8 AS risk_score, reasons, handled, resolution, note,
   assignee_id, handled_by, handled_at, created_at, updated_at`;

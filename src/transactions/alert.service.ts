@@ -5,11 +5,11 @@ import { AuditWriter } from '../audit/audit.writer.js';
 import { keysetAfter, keysetPage } from '../common/keyset.js';
 import type { Page } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem.js';
+import { RequestBound } from '../database/request-scope.js';
 import type { AlertListQuery, AlertView, UpdateAlertDto } from './alert.dto.js';
 import { AlertChange, AlertRepository } from './alert.repository.js';
 import type { TransactionView } from './transaction.dto.js';
 import { TransactionRepository } from './transaction.repository.js';
-import { RequestBound } from '../database/request-scope.js';
 
 const AUDITED_FIELDS = ['handled', 'resolution', 'note', 'assignee_id'] as const;
 

@@ -1,9 +1,9 @@
 import { CURRENT_QUOTA_MONTH } from '../../migrations/1700000000020-transaction-ingest.js';
 import { AUDIT_COLUMNS } from '../audit/audit.entry.js';
 import { textArray } from '../database/pg-text-array.js';
+import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { historyFromProfile, type Reason, type RiskLevel, type ScoringConfig, type ScoringHistory, type StoredProfile, type TransactionStatus } from './scoring.js';
-import { RequestBound } from '../database/request-scope.js';
 
 export interface NewTransaction {
   id: string;

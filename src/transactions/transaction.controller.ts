@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { Authenticated } from '../common/authenticated.decorator.js';
 import { Idempotent } from '../common/idempotency.interceptor.js';
+import { Bound } from '../database/request-scope.js';
 import { CreateTransactionBatchDto, CreateTransactionDto, TransactionListQuery } from './transaction.dto.js';
 import { TransactionService } from './transaction.service.js';
-import { Bound } from '../database/request-scope.js';
 
 @Controller('transactions')
 export class TransactionController {

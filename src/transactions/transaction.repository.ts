@@ -1,7 +1,7 @@
 import { cursorTime, isoTime } from '../common/keyset.js';
+import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import type { TransactionView } from './transaction.dto.js';
-import { RequestBound } from '../database/request-scope.js';
 
 export interface TransactionListFilter {
   account_id?: string;

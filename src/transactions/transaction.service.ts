@@ -3,6 +3,7 @@ import { uuidv7 } from '../common/uuid-v7.js';
 import { keysetAfter, keysetPage } from '../common/keyset.js';
 import type { Page } from '../common/pagination.js';
 import { FieldError, NotFoundProblem, ProblemException } from '../common/problem.js';
+import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { MailService } from '../mail/mail.service.js';
 import { IngestContext, IngestRepository, NewAlert, NewTransaction } from './ingest.repository.js';
@@ -20,7 +21,6 @@ import type { CreateTransactionDto, IngestResult, TransactionListQuery, Transact
 import { canonicalAmount } from './transaction-validators.js';
 import { TransactionQuotaRepository } from './transaction-quota.repository.js';
 import { TransactionRepository } from './transaction.repository.js';
-import { RequestBound } from '../database/request-scope.js';
 
 function startOfNextMonthUtc(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));

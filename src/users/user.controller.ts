@@ -2,9 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@ne
 import { Authenticated } from '../common/authenticated.decorator.js';
 import { IdParam } from '../common/id-param.js';
 import { PageQuery } from '../common/pagination.js';
+import { Bound } from '../database/request-scope.js';
 import { ChangePasswordDto, CreateUserDto, UpdateUserDto } from './user.dto.js';
 import { UserService } from './user.service.js';
-import { Bound } from '../database/request-scope.js';
 
 @Controller('users')
 export class UserController {

@@ -5,12 +5,12 @@ import { AuditWriter } from '../audit/audit.writer.js';
 import { AuthRepository } from '../auth/auth.repository.js';
 import { JwtAuthenticator } from '../auth/jwt.authenticator.js';
 import { PasswordHasher } from '../auth/password.hasher.js';
+import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException } from '../common/problem.js';
 import type { ChangePasswordDto, CreateUserDto, UpdateUserDto } from './user.dto.js';
 import { UserRepository, UserRow } from './user.repository.js';
-import { RequestBound } from '../database/request-scope.js';
 
 function planLimit(maxUsers: number): ProblemException {
   return new ProblemException(403, 'plan-limit', 'Plan limit reached', `The plan allows ${maxUsers} active users; deactivate one or upgrade the plan`, {
