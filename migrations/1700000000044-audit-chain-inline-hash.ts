@@ -13,16 +13,19 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Without the clause, `fg_audit_hash` is inlined into the trigger's cached expression and into the
  * verifier's query. The hash is the same expression, so existing chains still verify.
  * `fg_audit_chain` now keeps its plans across calls. Qualified names give the same protection the
- * pinned search_path gave: `public.audit_logs` cannot be shadowed by a temporary table, and
- * `pg_catalog` functions cannot be shadowed by look-alikes. Neither function is SECURITY DEFINER;
- * both run with the caller's rights under RLS, as before.
+ * pinned search_path gave, and they must cover every name the body resolves: tables
+ * (`public.audit_logs`), functions and operators (`pg_catalog.…`), and the types of casts
+ * (`::pg_catalog.text`). Temporary tables and types are searched before `pg_catalog` unless the path
+ * says otherwise, so an unqualified `::text` would let a session that created its own temporary
+ * `text` type, with casts to it, decide what gets hashed. Neither function is SECURITY DEFINER; both
+ * run with the caller's rights under RLS, as before.
  */
 export const AUDIT_HASH_BODY = `
   SELECT pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.jsonb_build_array(
     a.tenant_id, a.id, a.user_id, a.action, a.resource_type, a.resource_id,
-    a.ip_address::text, a.user_agent, a.request_id, a.old_value, a.new_value,
+    a.ip_address::pg_catalog.text, a.user_agent, a.request_id, a.old_value, a.new_value,
     pg_catalog.to_char(a.timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-    a.severity, a.prev_hash)::text, 'UTF8')), 'hex')`;
+    a.severity, a.prev_hash)::pg_catalog.text, 'UTF8')), 'hex')`;
 
 export class AuditChainInlineHash1700000000044 implements MigrationInterface {
   name = 'AuditChainInlineHash1700000000044';

@@ -66,9 +66,10 @@ export function auditParams(tenantId: string, entry: AuditEntry, origin: AuditOr
 /**
  * Walks one tenant's chain inside PostgreSQL ($1 = tenant): each row's hash recomputed over its
  * canonical form and its prev_hash compared with the previous row's hash. One pass, nothing loaded.
+ * Names are schema-qualified: fg_audit_hash is inlined into this query, in the caller's session.
  */
-export const VERIFY_CHAIN_SQL = `SELECT count(*)::int AS checked, (min(id) FILTER (WHERE broken))::text AS first_broken_id
+export const VERIFY_CHAIN_SQL = `SELECT count(*)::int AS checked, (min(id) FILTER (WHERE broken))::pg_catalog.text AS first_broken_id
   FROM (SELECT a.id,
-               a.hash IS DISTINCT FROM fg_audit_hash(a)
+               a.hash IS DISTINCT FROM public.fg_audit_hash(a)
                OR a.prev_hash IS DISTINCT FROM lag(a.hash) OVER (ORDER BY a.id) AS broken
-          FROM audit_logs a WHERE a.tenant_id = $1) chain`;
+          FROM public.audit_logs a WHERE a.tenant_id = $1) chain`;

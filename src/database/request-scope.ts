@@ -90,7 +90,8 @@ declare module 'fastify' {
 /**
  * A handler parameter: this request's instance of a request-bound class, e.g.
  * `create(@Body() dto: CreateTransactionDto, @Bound(TransactionService) transactions: TransactionService)`.
- * Only on routes that run in a transaction (the TenantContextInterceptor opens the scope).
+ * Only on routes that run in a transaction (the TenantContextInterceptor opens the scope). Nest takes
+ * a decorator argument with a `transform` method for a pipe, so request-bound classes have none.
  */
 export const Bound = createParamDecorator((type: Type, context: ExecutionContext) => {
   const request = context.switchToHttp().getRequest<FastifyRequest>();

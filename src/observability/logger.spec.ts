@@ -41,6 +41,14 @@ describe('LazyChildLogger', () => {
     expect(lines).toEqual([expect.objectContaining({ request_id: 'r-2', tenant_id: 't-1', headers: { 'x-api-key': '[REDACTED]' } })]);
   });
 
+  it("honours a route's own level from the start", () => {
+    const { lines, stream } = capture();
+    const log = new LazyChildLogger(createLogger('warn', stream), { request_id: 'r-4' }, { level: 'debug' });
+    expect(log.isLevelEnabled('debug')).toBe(true);
+    log.debug('route-level debug');
+    expect(lines).toEqual([expect.objectContaining({ level: 'debug', request_id: 'r-4', msg: 'route-level debug' })]);
+  });
+
   it('follows a level set on it', () => {
     const { lines, stream } = capture();
     const log = new LazyChildLogger(createLogger('warn', stream), { request_id: 'r-3' }, {});

@@ -87,7 +87,11 @@ export class LazyChildLogger {
     private readonly parent: Logger,
     private readonly bindingsOf: pino.Bindings,
     private readonly options: pino.ChildLoggerOptions,
-  ) {}
+  ) {
+    // A route's own log level or message prefix (Fastify passes them here) only the real child
+    // knows: make it at once rather than answer level questions from the parent.
+    if (options.level !== undefined || options.msgPrefix !== undefined) this.#child = parent.child(bindingsOf, options);
+  }
 
   private get real(): Logger {
     return (this.#child ??= this.parent.child(this.bindingsOf, this.options));

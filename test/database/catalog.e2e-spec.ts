@@ -118,16 +118,27 @@ describe('database catalog', () => {
     const { tenantId } = await seedTenant(db.ownerUrl);
     const audit = (client: pg.Client, action: string) =>
       client.query(`INSERT INTO public.audit_logs (tenant_id, action, resource_type) VALUES ($1, $2, 'probe')`, [tenantId, action]);
-    await withClient(db.appUrl, async (client) => {
-      await client.query('BEGIN');
-      await client.query(`SELECT set_config('app.current_tenant', $1, true)`, [tenantId]);
-      await audit(client, 'probe.first');
-      // A writer that shadows audit_logs with a temporary table of its own must not steer the chain.
+    const inTenant = (work: (client: pg.Client) => Promise<unknown>) =>
+      withClient(db.appUrl, async (client) => {
+        await client.query('BEGIN');
+        await client.query(`SELECT set_config('app.current_tenant', $1, true)`, [tenantId]);
+        await work(client);
+        await client.query('COMMIT');
+      });
+    await inTenant((client) => audit(client, 'probe.first'));
+    // A new session, so the trigger is planned with the shadows in place. With the default
+    // search_path, temporary tables and types are found before public's and even pg_catalog's: a
+    // temporary audit_logs must not steer the chain, nor a temporary type named text, with casts
+    // to it, change what gets hashed.
+    await inTenant(async (client) => {
       await client.query(`CREATE TEMP TABLE audit_logs (tenant_id varchar, id bigint, hash char(64)) ON COMMIT DROP`);
       await client.query(`INSERT INTO pg_temp.audit_logs VALUES ($1, 9223372036854775807, repeat('f', 64))`, [tenantId]);
-      await client.query(`SET LOCAL search_path = pg_temp, public`);
+      await client.query(`CREATE TEMP TABLE text (v pg_catalog.text) ON COMMIT DROP`);
+      await client.query(`CREATE FUNCTION pg_temp.forge(jsonb) RETURNS pg_temp.text LANGUAGE sql AS $$ SELECT ROW('["forged"]')::pg_temp.text $$`);
+      await client.query(`CREATE FUNCTION pg_temp.back(pg_temp.text) RETURNS pg_catalog.text LANGUAGE sql AS $$ SELECT ($1).v $$`);
+      await client.query(`CREATE CAST (jsonb AS pg_temp.text) WITH FUNCTION pg_temp.forge(jsonb)`);
+      await client.query(`CREATE CAST (pg_temp.text AS pg_catalog.text) WITH FUNCTION pg_temp.back(pg_temp.text) AS IMPLICIT`);
       await audit(client, 'probe.second');
-      await client.query('COMMIT');
     });
     await withClient(db.ownerUrl, async (client) => {
       const { rows } = await client.query(
