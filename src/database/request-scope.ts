@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext, Type } from '@nestjs/common';
+import { PARAMTYPES_METADATA, SELF_DECLARED_DEPS_METADATA } from '@nestjs/common/constants.js';
 import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 
@@ -27,7 +28,7 @@ export function RequestBound(): ClassDecorator {
   return (target) => Reflect.defineMetadata(REQUEST_BOUND, true, target);
 }
 
-export function isRequestBound(type: unknown): boolean {
+function isRequestBound(type: unknown): boolean {
   return typeof type === 'function' && Reflect.getMetadata(REQUEST_BOUND, type) === true;
 }
 
@@ -40,9 +41,9 @@ function planOf(type: Type): Dependency[] {
   let plan = plans.get(type);
   if (plan) return plan;
   if (!isRequestBound(type)) throw new Error(`${type.name} is not @RequestBound()`);
-  const declared: unknown[] = Reflect.getMetadata('design:paramtypes', type) ?? [];
+  const declared: unknown[] = Reflect.getMetadata(PARAMTYPES_METADATA, type) ?? [];
   // Nest's @Inject(token) on a constructor parameter: [{ index, param }].
-  const overrides: Array<{ index: number; param: unknown }> = Reflect.getMetadata('self:paramtypes', type) ?? [];
+  const overrides: Array<{ index: number; param: unknown }> = Reflect.getMetadata(SELF_DECLARED_DEPS_METADATA, type) ?? [];
   plan = declared.map((declaredType, index) => {
     const token = overrides.find((override) => override.index === index)?.param ?? declaredType;
     if (token === REQUEST) return { kind: 'request' } as const;

@@ -3,26 +3,14 @@ import { AUDIT_COLUMNS } from '../audit/audit.entry.js';
 import { textArray } from '../database/pg-text-array.js';
 import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
-import { historyFromProfile, type Reason, type RiskLevel, type ScoringConfig, type ScoringHistory, type StoredProfile, type TransactionStatus } from './scoring.js';
+import { historyFromProfile, type Reason, type RiskLevel, type ScoringConfig, type ScoringHistory, type StoredProfile } from './scoring.js';
+import type { TransactionView } from './transaction.dto.js';
 
-export interface NewTransaction {
-  id: string;
-  account_id: string;
-  external_id: string | null;
-  amount: string;
-  currency: string;
-  merchant: string;
-  merchant_category: string | null;
-  country: string | null;
-  ip_address: string | null;
-  device_id: string | null;
-  txn_time: string;
-  status: TransactionStatus;
+/** A transaction as the ingest writes it: the view's columns that exist before the row does, scored. */
+export type NewTransaction = Omit<TransactionView, 'risk_score' | 'risk_level' | 'scoring_config' | 'alert_id' | 'created_at'> & {
   risk_score: number;
   risk_level: RiskLevel;
-  reasons: Reason[];
-  metadata: Record<string, unknown> | null;
-}
+};
 
 export interface NewAlert {
   id: string;
