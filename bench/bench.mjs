@@ -346,6 +346,8 @@ function scenarios(systems, db) {
     },
     { id: 'fg-ingest', system: fg, kind: 'ingest', options: ingest(fg) },
     { id: 'ceiling-ingest', system: ceiling, kind: 'ingest', options: ingest(ceiling) },
+    // A reference below the ceiling: the ceiling server's bare account upsert + insert.
+    { id: 'bare-ingest', system: ceiling, kind: 'ingest', options: { ...ingest(ceiling), url: `${ceiling.base}/bare/transactions` } },
     {
       id: 'pgl-ingest',
       system: pgl,
@@ -502,6 +504,9 @@ function report(results, memory, started, loadBefore, autovacuum) {
     }
     row(`${label} CPU ms per request: server process / all PostgreSQL processes`, cpu(`fg-${kind}`), cpu(`ceiling-${kind}`), cpu(`pgl-${kind}`), '', '', '', '');
   }
+  const bare = m('bare-ingest', 'rps');
+  row('Reference: bare insert (account upsert + transaction insert, no profile, quota, alert or audit row) req/s, p50 / p99 ms, CPU ms per request',
+    '', `${fmt(bare)}, ${fmt(m('bare-ingest', 'p50'))} / ${fmt(m('bare-ingest', 'p99'))}, ${cpu('bare-ingest')}`, '', fmt(ratio(m('fg-ingest', 'rps'), bare), 2), '', '', '');
   const batch = m('fg-batch', 'txnPerSecond');
   row(`Batch \`POST /transactions/batch\` (${settings.batchSize} items, ${settings.batchConnections} conn.) txn/s`, fmt(batch), '', '', '', '', '≥ 20,000 txn/s', met(batch === undefined ? undefined : batch >= 20_000));
   row(`Batch CPU ms per request (${settings.batchSize} items): server process / all PostgreSQL processes`, cpu('fg-batch'), '', '', '', '', '', '');

@@ -1,11 +1,19 @@
 // The ceiling: the least a Node service can do for FraudGuard's two hot routes — Fastify and pg,
-// the same per-request transaction with a transaction-local tenant setting, the same API-key
-// resolution (SHA-256 → fg_api_key_lookup, cached in process) and the same SQL, and nothing else
-// (no DI, no validation, no guards, no scoring). FraudGuard is measured as a ratio of this.
+// the same per-request transaction with a transaction-local tenant setting (and the same generic
+// plans of named prepared statements), the same API-key resolution (SHA-256 → fg_api_key_lookup,
+// cached in process) and the same SQL, and nothing else (no DI, no validation, no guards, no
+// scoring). FraudGuard is measured as a ratio of this. Run `npm run build` first: the ingest
+// statements and the id generator are imported from FraudGuard's build, so they are the same.
 //   APP_DATABASE_URL=postgres://fraudguard_app:…@127.0.0.1:5432/db PORT=3001 node bench/ceiling/server.mjs
+//
+// Routes: GET /api/v1/transactions and POST /api/v1/transactions (FraudGuard's SQL), and
+// POST /bare/transactions, a reference below the ceiling: an account upsert and a transaction
+// insert, without the scoring profile, quota, alerts and audit row FraudGuard's ingest writes.
 import Fastify from 'fastify';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { uuidv7 } from '../../dist/src/common/uuid-v7.js';
+import { INGEST_CONTEXT_SQL, INGEST_WRITE_SQL } from '../../dist/src/transactions/ingest.sql.js';
 
 const url = process.env.APP_DATABASE_URL;
 const port = Number(process.env.PORT ?? 3001);
@@ -27,7 +35,11 @@ async function tenantFor(key) {
 async function inTenant(tenantId, readOnly, work) {
   const client = await pool.connect();
   try {
-    await client.query(`BEGIN${readOnly ? ' READ ONLY' : ''}; SELECT set_config('app.current_tenant', ${client.escapeLiteral(tenantId)}, true)`);
+    // FraudGuard's BEGIN with DB_PREPARED_STATEMENTS=true (its default).
+    await client.query(
+      `BEGIN${readOnly ? ' READ ONLY' : ''}; SET LOCAL plan_cache_mode = force_generic_plan; ` +
+        `SELECT set_config('app.current_tenant', ${client.escapeLiteral(tenantId)}, true)`,
+    );
     const result = await work(client);
     await client.query('COMMIT');
     return result;
@@ -46,9 +58,10 @@ app.get('/api/v1/transactions', async (request, reply) => {
   if (!tenantId) return reply.code(401).send({ error: 'unauthorized' });
   const limit = Math.min(100, Math.max(1, Number(request.query.limit ?? 50)));
   const rows = await inTenant(tenantId, true, async (client) =>
-    (await client.query(
+    (await client.query({
+      name: 'list',
       // FraudGuard's list SQL verbatim (TRANSACTION_COLUMNS and cursorTime in src/).
-      `SELECT t.id, t.account_id, t.external_id, trim_scale(t.amount)::text AS amount, t.currency, t.merchant,
+      text: `SELECT t.id, t.account_id, t.external_id, trim_scale(t.amount)::text AS amount, t.currency, t.merchant,
               t.merchant_category, t.country, host(t.ip_address) AS ip_address, t.device_id,
               to_char(t.txn_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS txn_time, t.status,
               t.risk_score::float8 AS risk_score, t.risk_level, t.reasons, t.scoring_config, t.metadata,
@@ -57,8 +70,8 @@ app.get('/api/v1/transactions', async (request, reply) => {
               to_char(t.txn_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
          FROM transactions t WHERE t.tenant_id = $1
         ORDER BY t.txn_time DESC, t.id DESC LIMIT $2`,
-      [tenantId, limit + 1],
-    )).rows,
+      values: [tenantId, limit + 1],
+    })).rows,
   );
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
@@ -70,21 +83,54 @@ app.get('/api/v1/transactions', async (request, reply) => {
   };
 });
 
+// FraudGuard's two ingest statements with the parameters they take, the body's values as they came,
+// no scoring: risk 0, no reasons, no alert, the account's profile written back as it was read.
+const SCORING_CONFIG = JSON.stringify({ risk_threshold: 0.7, auto_block: false, notification_email: null, rules_version: 1 });
 app.post('/api/v1/transactions', async (request, reply) => {
   const tenantId = await tenantFor(request.headers['x-api-key']);
   if (!tenantId) return reply.code(401).send({ error: 'unauthorized' });
   const body = request.body;
+  const id = uuidv7();
+  await inTenant(tenantId, false, async (client) => {
+    const context = (await client.query({ name: 'context', text: INGEST_CONTEXT_SQL, values: [tenantId, [body.account_ref], [], []] })).rows[0];
+    const accountId = context.accounts[0][0];
+    const profile = context.profiles[0]?.[1] ?? {};
+    const one = (value) => [value ?? null];
+    await client.query({
+      name: 'write',
+      text: INGEST_WRITE_SQL,
+      values: [
+        tenantId, 1, '[[]]', SCORING_CONFIG,
+        [id], [accountId], one(body.external_id), [body.amount], [body.currency], [body.merchant], one(body.merchant_category),
+        one(body.country), one(body.ip_address), one(body.device_id), [body.txn_time ?? new Date().toISOString()], ['APPROVED'], [0], ['LOW'],
+        one(body.metadata === undefined ? undefined : JSON.stringify(body.metadata)),
+        [], [], [], [], [],
+        JSON.stringify([profile]), [accountId],
+        null, 'transaction.create', 'transaction', id, request.ip, request.headers['user-agent'] ?? null, request.id, null,
+        JSON.stringify({ amount: body.amount, currency: body.currency, status: 'APPROVED', risk_score: 0 }), 'INFO',
+      ],
+    });
+  });
+  return reply.code(201).send({ transaction_id: id, status: 'APPROVED', risk_score: 0, risk_level: 'LOW', reasons: [] });
+});
+
+app.post('/bare/transactions', async (request, reply) => {
+  const tenantId = await tenantFor(request.headers['x-api-key']);
+  if (!tenantId) return reply.code(401).send({ error: 'unauthorized' });
+  const body = request.body;
   const row = await inTenant(tenantId, false, async (client) => {
-    const account = await client.query(
-      `INSERT INTO accounts (tenant_id, external_ref) VALUES ($1, $2)
-       ON CONFLICT (tenant_id, external_ref) DO UPDATE SET external_ref = EXCLUDED.external_ref RETURNING id`,
-      [tenantId, body.account_ref],
-    );
-    return (await client.query(
-      `INSERT INTO transactions (tenant_id, account_id, amount, currency, merchant, status, risk_score, risk_level)
-       VALUES ($1, $2, $3, $4, $5, 'APPROVED', 0, 'LOW') RETURNING id, status, risk_score, risk_level`,
-      [tenantId, account.rows[0].id, body.amount, body.currency, body.merchant],
-    )).rows[0];
+    const account = await client.query({
+      name: 'bare-account',
+      text: `INSERT INTO accounts (tenant_id, external_ref) VALUES ($1, $2)
+             ON CONFLICT (tenant_id, external_ref) DO UPDATE SET external_ref = EXCLUDED.external_ref RETURNING id`,
+      values: [tenantId, body.account_ref],
+    });
+    return (await client.query({
+      name: 'bare-insert',
+      text: `INSERT INTO transactions (tenant_id, id, account_id, amount, currency, merchant, status, risk_score, risk_level)
+             VALUES ($1, $2, $3, $4, $5, $6, 'APPROVED', 0, 'LOW') RETURNING id, status, risk_score, risk_level`,
+      values: [tenantId, uuidv7(), account.rows[0].id, body.amount, body.currency, body.merchant],
+    })).rows[0];
   });
   return reply.code(201).send({ transaction_id: row.id, status: row.status, risk_score: Number(row.risk_score), risk_level: row.risk_level, reasons: [] });
 });

@@ -1,8 +1,7 @@
-import { CURRENT_QUOTA_MONTH } from '../../migrations/1700000000020-transaction-ingest.js';
-import { AUDIT_COLUMNS } from '../audit/audit.entry.js';
 import { textArray } from '../database/pg-text-array.js';
 import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
+import { INGEST_CONTEXT_SQL, INGEST_LATE_REFS_SQL, INGEST_WRITE_SQL } from './ingest.sql.js';
 import { historyFromProfile, type Reason, type RiskLevel, type ScoringConfig, type ScoringHistory, type StoredProfile } from './scoring.js';
 import type { TransactionView } from './transaction.dto.js';
 
@@ -45,83 +44,6 @@ interface ContextRow {
   taken: string[];
 }
 
-/** IngestRepository.context's one statement (see there), built once. */
-const CONTEXT_SQL = `WITH existing AS (
-   SELECT id, external_ref FROM accounts WHERE tenant_id = $1 AND external_ref = ANY($2::varchar[])
-   UNION
-   SELECT id, NULL FROM accounts WHERE tenant_id = $1 AND id = ANY($3::uuid[])),
- created AS (
-   INSERT INTO accounts (tenant_id, external_ref)
-   SELECT $1, ref FROM unnest($2::varchar[]) AS r(ref)
-    WHERE ref NOT IN (SELECT external_ref FROM existing WHERE external_ref IS NOT NULL)
-    ORDER BY ref
-   ON CONFLICT (tenant_id, external_ref) DO NOTHING
-   RETURNING id, external_ref),
- profiles AS (
-   SELECT p.account_id, p.profile FROM account_profiles p
-    WHERE p.tenant_id = $1 AND p.account_id IN (SELECT id FROM existing)
-    ORDER BY p.account_id
-      FOR UPDATE)
- SELECT t.ml_config, t.max_transactions_per_month,
-        coalesce((SELECT u.transactions FROM tenant_monthly_usage u
-                   WHERE u.tenant_id = $1 AND u.month = ${CURRENT_QUOTA_MONTH}), 0)::float8 AS used,
-        (SELECT coalesce(json_agg(json_build_array(a.id, a.external_ref)), '[]')
-           FROM (SELECT id, external_ref FROM created UNION ALL SELECT id, external_ref FROM existing) a) AS accounts,
-        (SELECT coalesce(json_agg(json_build_array(p.account_id, p.profile)), '[]') FROM profiles p) AS profiles,
-        (SELECT coalesce(array_agg(x.external_id), '{}') FROM transactions x
-          WHERE x.tenant_id = $1 AND x.external_id IS NOT NULL AND x.external_id = ANY($4::varchar[])) AS taken
-   FROM tenants t WHERE t.tenant_id = $1`;
-
-/** The audit row's values after its tenant ($1): $27 onwards in WRITE_SQL. */
-const AUDIT_VALUES = AUDIT_COLUMNS.split(',')
-  .slice(1)
-  .map((_, index) => `$${27 + index}`)
-  .join(', ');
-
-/**
- * IngestRepository.write's one statement (see there), built once: its text never changes, so it is
- * neither rebuilt nor re-hashed per request. Reasons ($3) and profiles ($25) travel as JSON documents
- * rather than arrays of JSON texts: one JSON.stringify, and no array-literal escaping of every quote
- * on this side nor unescaping on the server's. Row n's reasons (profile) are element n - 1. The
- * profile rows come from unnest, whose estimate keeps their look-up a nested loop on the primary key
- * (jsonb_to_recordset's fixed 100-row guess made the generic plan read every profile of the tenant).
- */
-const WRITE_SQL = `WITH quota AS (
-         INSERT INTO tenant_monthly_usage AS u (tenant_id, month, transactions)
-         SELECT t.tenant_id, ${CURRENT_QUOTA_MONTH}, $2::int
-           FROM tenants t
-          WHERE t.tenant_id = $1 AND (t.max_transactions_per_month IS NULL OR $2::int <= t.max_transactions_per_month)
-         ON CONFLICT (tenant_id, month) DO UPDATE
-            SET transactions = u.transactions + EXCLUDED.transactions, updated_at = now()
-          WHERE u.transactions + EXCLUDED.transactions <=
-                coalesce((SELECT t.max_transactions_per_month FROM tenants t WHERE t.tenant_id = $1), 9223372036854775807)
-         RETURNING 1),
-       txns AS (
-         INSERT INTO transactions (tenant_id, id, account_id, external_id, amount, currency, merchant, merchant_category,
-                                   country, ip_address, device_id, txn_time, status, risk_score, risk_level, reasons,
-                                   scoring_config, metadata)
-         SELECT $1, r.id, r.account_id, r.external_id, r.amount, r.currency, r.merchant, r.merchant_category,
-                r.country, r.ip_address, r.device_id, r.txn_time, r.status, r.risk_score, r.risk_level,
-                $3::jsonb -> (r.n::int - 1), $4::jsonb, r.metadata
-           FROM unnest($5::uuid[], $6::uuid[], $7::varchar[], $8::numeric[], $9::char(3)[], $10::varchar[],
-                       $11::char(4)[], $12::char(2)[], $13::inet[], $14::varchar[], $15::timestamptz[], $16::varchar[],
-                       $17::numeric[], $18::varchar[], $19::jsonb[])
-                WITH ORDINALITY
-             AS r(id, account_id, external_id, amount, currency, merchant, merchant_category, country, ip_address,
-                  device_id, txn_time, status, risk_score, risk_level, metadata, n)),
-       alerts AS (
-         INSERT INTO fraud_alerts (tenant_id, id, transaction_id, severity, risk_score, reasons)
-         SELECT $1, r.id, r.transaction_id, r.severity, r.risk_score, r.reasons
-           FROM unnest($20::uuid[], $21::uuid[], $22::varchar[], $23::numeric[], $24::jsonb[])
-             AS r(id, transaction_id, severity, risk_score, reasons)),
-       profiles AS (
-         UPDATE account_profiles AS p SET profile = $25::jsonb -> (r.n::int - 1), updated_at = now()
-           FROM unnest($26::uuid[]) WITH ORDINALITY AS r(account_id, n)
-          WHERE p.tenant_id = $1 AND p.account_id = r.account_id),
-       audit AS (
-         INSERT INTO audit_logs (${AUDIT_COLUMNS}) VALUES ($1, ${AUDIT_VALUES}))
-       SELECT EXISTS (SELECT FROM quota) AS reserved`;
-
 /**
  * The ingest's whole conversation with PostgreSQL, in two statements (after BEGIN, before COMMIT):
  * one that reads everything scoring needs, one that writes everything the ingest produces. A single
@@ -145,7 +67,7 @@ export class IngestRepository {
   async context(refs: string[], accountIds: string[], externalIds: string[]): Promise<IngestContext | undefined> {
     const sortedRefs = [...new Set(refs)].sort();
     const rows = await this.db.query<ContextRow>(
-      CONTEXT_SQL,
+      INGEST_CONTEXT_SQL,
       [this.db.tenantId, sortedRefs, accountIds, externalIds],
       { prepare: true },
     );
@@ -162,11 +84,7 @@ export class IngestRepository {
     const late = sortedRefs.filter((ref) => !byRef.has(ref));
     if (late.length) {
       const found = await this.db.query<{ id: string; external_ref: string; profile: StoredProfile }>(
-        `SELECT a.id, a.external_ref, p.profile
-           FROM accounts a JOIN account_profiles p ON p.tenant_id = a.tenant_id AND p.account_id = a.id
-          WHERE a.tenant_id = $1 AND a.external_ref = ANY($2::varchar[])
-          ORDER BY a.id
-            FOR UPDATE OF p`,
+        INGEST_LATE_REFS_SQL,
         [this.db.tenantId, late],
       );
       for (const account of found) {
@@ -204,7 +122,7 @@ export class IngestRepository {
   ): Promise<boolean> {
     // Column arrays as literals (textArray); `safe` columns are ids, decimals, times and validated codes.
     const column = (key: keyof NewTransaction, safe = false) => textArray(rows.map((row) => row[key] as string | number | null), safe);
-    // In WRITE_SQL's order: $1 tenant, $2 count, $3–$4 documents, $5–$19 transaction columns,
+    // In INGEST_WRITE_SQL's order: $1 tenant, $2 count, $3–$4 documents, $5–$19 transaction columns,
     // $20–$24 alert columns, $25–$26 profiles, then the audit row's values.
     const params: unknown[] = [
       this.db.tenantId,
@@ -235,7 +153,7 @@ export class IngestRepository {
       textArray([...profiles.keys()], true),
       ...audit.slice(1),
     ];
-    const [result] = await this.db.query<{ reserved: boolean }>(WRITE_SQL, params, { prepare: true });
+    const [result] = await this.db.query<{ reserved: boolean }>(INGEST_WRITE_SQL, params, { prepare: true });
     return result.reserved;
   }
 }
