@@ -1,3 +1,4 @@
+import './heap-tuning.js';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap.js';
