@@ -321,7 +321,13 @@ function transaction(i) {
   };
 }
 
-const PGL_LIST = `{ allTransactions(first: 50, orderBy: TXN_TIME_DESC) { nodes { id accountId amount currency merchant txnTime status riskScore riskLevel } } }`;
+// The same page FraudGuard answers: every field of its transaction view (the row's uuid, not the
+// GraphQL node id), the first alert's id, the same order, and whether there is a next page.
+const PGL_LIST = `{ allTransactions(first: 50, orderBy: [TXN_TIME_DESC, ROW_ID_DESC]) {
+  nodes { rowId accountId externalId amount currency merchant merchantCategory country ipAddress deviceId txnTime status
+          riskScore riskLevel reasons scoringConfig metadata createdAt
+          fraudAlertsByTenantIdAndTransactionId(first: 1, orderBy: CREATED_AT_ASC) { nodes { rowId } } }
+  pageInfo { hasNextPage endCursor } } }`;
 const PGL_CREATE = `mutation($t: TransactionInput!) { createTransaction(input: {transaction: $t}) { transaction { id } } }`;
 
 function scenarios(systems, db) {
