@@ -2,8 +2,8 @@
 // the same per-request transaction with a transaction-local tenant setting (and the same generic
 // plans of named prepared statements), the same API-key resolution (SHA-256 → fg_api_key_lookup,
 // cached in process) and the same SQL, and nothing else (no DI, no validation, no guards, no
-// scoring). FraudGuard is measured as a ratio of this. Run `npm run build` first: the ingest
-// statements and the id generator are imported from FraudGuard's build, so they are the same.
+// scoring). FraudGuard is measured as a ratio of this. Run `npm run build` first: the list and
+// ingest statements and the id generator are imported from FraudGuard's build, so they are the same.
 //   APP_DATABASE_URL=postgres://fraudguard_app:…@127.0.0.1:5432/db PORT=3001 node bench/ceiling/server.mjs
 //
 // Routes: GET /api/v1/transactions and POST /api/v1/transactions (FraudGuard's SQL), and
@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { uuidv7 } from '../../dist/src/common/uuid-v7.js';
 import { INGEST_CONTEXT_SQL, INGEST_WRITE_SQL } from '../../dist/src/transactions/ingest.sql.js';
+import { transactionListSql } from '../../dist/src/transactions/transaction.sql.js';
 
 const url = process.env.APP_DATABASE_URL;
 const port = Number(process.env.PORT ?? 3001);
@@ -51,6 +52,8 @@ async function inTenant(tenantId, readOnly, work) {
   }
 }
 
+const LIST_SQL = transactionListSql(['t.tenant_id = $1'], 2);
+
 const app = Fastify();
 
 app.get('/api/v1/transactions', async (request, reply) => {
@@ -60,16 +63,8 @@ app.get('/api/v1/transactions', async (request, reply) => {
   const rows = await inTenant(tenantId, true, async (client) =>
     (await client.query({
       name: 'list',
-      // FraudGuard's list SQL verbatim (TRANSACTION_COLUMNS and cursorTime in src/).
-      text: `SELECT t.id, t.account_id, t.external_id, trim_scale(t.amount)::text AS amount, t.currency, t.merchant,
-              t.merchant_category, t.country, host(t.ip_address) AS ip_address, t.device_id,
-              to_char(t.txn_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS txn_time, t.status,
-              t.risk_score::float8 AS risk_score, t.risk_level, t.reasons, t.scoring_config, t.metadata,
-              (SELECT a.id FROM fraud_alerts a WHERE a.tenant_id = t.tenant_id AND a.transaction_id = t.id ORDER BY a.created_at LIMIT 1) AS alert_id,
-              to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-              to_char(t.txn_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
-         FROM transactions t WHERE t.tenant_id = $1
-        ORDER BY t.txn_time DESC, t.id DESC LIMIT $2`,
+      // FraudGuard's list SQL, as its repository builds it for an unfiltered first page.
+      text: LIST_SQL,
       values: [tenantId, limit + 1],
     })).rows,
   );

@@ -1,23 +1,10 @@
 import { decodeCursor, Page, toPage } from './pagination.js';
 import { ProblemException } from './problem.js';
 
-/**
+/*
  * Keyset pages on (timestamp DESC, id DESC). The timestamp travels in the cursor as text with
- * microseconds: a JS Date keeps only milliseconds, and a cursor rounded to them would skip or
- * repeat rows.
+ * microseconds (cursorTime in sql-time.ts).
  */
-/**
- * A timestamptz column as the API renders times (ISO 8601, UTC, milliseconds — what JSON.stringify
- * makes of a Date), formatted by PostgreSQL: cheaper than parsing it into a Date in Node only to
- * turn it back into the same string. Lists of many rows use it.
- */
-export function isoTime(column: string): string {
-  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-}
-
-export function cursorTime(column: string): string {
-  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-}
 
 /** The (timestamp, id) position after which a page starts, from `starting_after`. */
 export function keysetAfter(list: string, cursor: string | undefined): [string, string] | undefined {

@@ -1,4 +1,4 @@
-import { cursorTime } from '../common/keyset.js';
+import { cursorTime } from '../common/sql-time.js';
 import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import type { AlertView, Resolution } from './alert.dto.js';

@@ -1,6 +1,6 @@
-import { cursorTime, isoTime } from '../common/keyset.js';
 import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
+import { transactionListSql, TRANSACTION_COLUMNS } from './transaction.sql.js';
 import type { TransactionView } from './transaction.dto.js';
 
 export interface TransactionListFilter {
@@ -13,12 +13,6 @@ export interface TransactionListFilter {
   after?: [string, string];
   limit: number;
 }
-
-export const TRANSACTION_COLUMNS = `t.id, t.account_id, t.external_id, trim_scale(t.amount)::text AS amount, t.currency, t.merchant,
-  t.merchant_category, t.country, host(t.ip_address) AS ip_address, t.device_id, ${isoTime('t.txn_time')} AS txn_time, t.status,
-  t.risk_score::float8 AS risk_score, t.risk_level, t.reasons, t.scoring_config, t.metadata,
-  (SELECT a.id FROM fraud_alerts a WHERE a.tenant_id = t.tenant_id AND a.transaction_id = t.id ORDER BY a.created_at LIMIT 1) AS alert_id,
-  ${isoTime('t.created_at')} AS created_at`;
 
 @RequestBound()
 export class TransactionRepository {
@@ -45,12 +39,6 @@ export class TransactionRepository {
     if (filter.after) {
       where.push(`(t.txn_time, t.id) < ($${params.push(filter.after[0])}::timestamptz, $${params.push(filter.after[1])}::uuid)`);
     }
-    return this.db.query(
-      `SELECT ${TRANSACTION_COLUMNS}, ${cursorTime('t.txn_time')} AS cursor_time
-         FROM transactions t WHERE ${where.join(' AND ')}
-        ORDER BY t.txn_time DESC, t.id DESC LIMIT $${params.push(filter.limit + 1)}`,
-      params,
-      { prepare: true },
-    );
+    return this.db.query(transactionListSql(where, params.push(filter.limit + 1)), params, { prepare: true });
   }
 }
