@@ -25,6 +25,7 @@ export default {
     'node_modules/content-disposition/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', esModuleInterop: true } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+  setupFiles: ['<rootDir>/test/setup/cjs-requires-esm.ts'],
   globalSetup: '<rootDir>/test/setup/global-setup.mjs',
   globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
   testTimeout: 60000,

@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_DATA_SOURCE } from '../database/database.tokens.js';
 
 export interface ApiKeyRecord {
   key_id: number;
@@ -21,7 +21,7 @@ export interface ApiKeyRecord {
  */
 @Injectable()
 export class ApiKeyLookupRepository {
-  constructor(@Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async findByHash(hash: string): Promise<ApiKeyRecord | undefined> {
     const rows: ApiKeyRecord[] = await this.dataSource.query('SELECT * FROM fg_api_key_lookup($1)', [hash]);

@@ -1,7 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { APP_DATA_SOURCE } from '../database/database.tokens.js';
-import { TenantTransaction } from '../database/tenant-transaction.js';
+import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
+import { Injectable, Logger } from '@nestjs/common';
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
 
 const MINUTE = 60_000;
 
@@ -16,7 +15,7 @@ export class ApiKeyUsageRecorder {
   private readonly logger = new Logger('ApiKeyUsage');
   private readonly lastWrite = new Map<number, number>();
 
-  constructor(@Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(private readonly txHost: TransactionHost<TenantTransactionAdapter>) {}
 
   record(tenantId: string, keyId: number): void {
     const now = Date.now();
@@ -26,20 +25,13 @@ export class ApiKeyUsageRecorder {
     this.write(tenantId, keyId).catch((error) => this.logger.warn(`last_used_at not written: ${(error as Error).message}`));
   }
 
-  private async write(tenantId: string, keyId: number): Promise<void> {
-    const tx = await TenantTransaction.begin(this.dataSource, tenantId, false);
-    try {
-      await tx.execute(
+  private write(tenantId: string, keyId: number): Promise<void> {
+    return this.txHost.withTransaction(Propagation.RequiresNew, { tenantId }, async () => {
+      await this.txHost.tx.query(
         `UPDATE tenant_api_keys SET last_used_at = now()
           WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
         [tenantId, keyId],
       );
-      await tx.commit();
-    } catch (error) {
-      await tx.rollback();
-      throw error;
-    } finally {
-      await tx.release();
-    }
+    });
   }
 }

@@ -3,7 +3,8 @@ import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getS
 import type { FastifyReply } from 'fastify';
 import { Authenticated } from '../common/authenticated.decorator.js';
 import { ApiProblems } from '../common/problem.schema.js';
-import { Bound } from '../database/request-scope.js';
+import type { AuthContext } from '../common/auth-context.js';
+import { Auth } from '../common/auth.decorator.js';
 import { AuditChainVerificationDto, AuditLogPageDto, AuditLogQuery } from './audit.dto.js';
 import { AuditService } from './audit.service.js';
 
@@ -11,6 +12,8 @@ import { AuditService } from './audit.service.js';
 @ApiExtraModels(AuditLogPageDto)
 @Controller('audit-logs')
 export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
   @Get()
   @Authenticated({ role: 'MANAGER', scopes: ['read:audit'] })
   @ApiOperation({
@@ -27,15 +30,15 @@ export class AuditController {
     },
   })
   @ApiProblems(400)
-  list(@Query() query: AuditLogQuery, @Res() reply: FastifyReply, @Bound(AuditService) audit: AuditService): Promise<void> {
-    return audit.respond(query, reply);
+  list(@Auth() auth: AuthContext, @Query() query: AuditLogQuery, @Res() reply: FastifyReply): Promise<void> {
+    return this.audit.respond(auth, query, reply);
   }
 
   @Get('verify')
   @Authenticated({ role: 'MANAGER', scopes: ['read:audit'] })
   @ApiOperation({ summary: "Checks the tenant's audit hash chain", description: 'Detects an edited or deleted row (see docs/audit-and-operations.md).' })
   @ApiOkResponse({ type: AuditChainVerificationDto })
-  verify(@Bound(AuditService) audit: AuditService): Promise<AuditChainVerificationDto> {
-    return audit.verify();
+  verify(@Auth() auth: AuthContext): Promise<AuditChainVerificationDto> {
+    return this.audit.verify(auth);
   }
 }

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { AuthContext } from '../common/auth-context.js';
 import { redactSecrets } from './audit.redaction.js';
 
 export type AuditSeverity = 'INFO' | 'WARNING' | 'CRITICAL';
@@ -29,14 +30,13 @@ export const AUDIT_COLUMNS = `tenant_id, user_id, action, resource_type, resourc
 
 export const AUDIT_INSERT = `INSERT INTO audit_logs (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
 
-/** The actor, IP, user agent and request id of a tenant's request. */
-export function originOf(request: FastifyRequest): AuditOrigin {
-  const auth = request.auth;
+/** The actor (`auth`), and the IP, user agent and request id of the request, when there is one. */
+export function originOf(request: FastifyRequest | undefined, auth: AuthContext | undefined): AuditOrigin {
   return {
     userId: auth?.userId ?? null,
-    ipAddress: request.ip ?? null,
-    userAgent: request.headers['user-agent'] ?? null,
-    requestId: request.id,
+    ipAddress: request?.ip ?? null,
+    userAgent: request?.headers['user-agent'] ?? null,
+    requestId: request?.id ?? null,
     actor: auth?.apiKeyId ? { api_key_id: auth.apiKeyId, api_key_prefix: auth.apiKeyPrefix } : undefined,
   };
 }

@@ -1,6 +1,8 @@
 import { decodeCursor } from '../common/pagination.js';
-import { RequestBound } from '../database/request-scope.js';
-import { TenantConnection } from '../database/tenant-connection.js';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
 import type { AuditLogQuery } from './audit.dto.js';
 import { VERIFY_CHAIN_SQL } from './audit.entry.js';
 
@@ -32,13 +34,21 @@ const SELECT_COLUMNS = `id::text AS id, to_char(timestamp AT TIME ZONE 'UTC', 'Y
 
 const EXPORT_BATCH = 500;
 
-@RequestBound()
+/**
+ * The audit trail's reads. Hand-written SQL: a keyset page, a server-side cursor for exports and
+ * the chain walk, all shaped for idx_audit_logs_tenant_id (the trail is the biggest table a tenant has).
+ */
+@Injectable()
 export class AuditRepository {
-  constructor(private readonly db: TenantConnection) {}
+  constructor(private readonly txHost: TransactionHost<TenantTransactionAdapter>) {}
+
+  private get manager(): EntityManager {
+    return this.txHost.tx;
+  }
 
   /** WHERE clause and parameters for the filters; $1 is always the tenant. */
-  private where(query: AuditLogQuery): { sql: string; params: unknown[] } {
-    const params: unknown[] = [this.db.tenantId];
+  private where(tenantId: string, query: AuditLogQuery): { sql: string; params: unknown[] } {
+    const params: unknown[] = [tenantId];
     const clauses = ['a.tenant_id = $1'];
     const add = (sql: string, value: unknown) => {
       params.push(value);
@@ -54,8 +64,8 @@ export class AuditRepository {
   }
 
   /** Newest first, keyset on id; fetches limit + 1 so the caller knows whether there is more. */
-  async list(query: AuditLogQuery, limit: number): Promise<AuditLogRow[]> {
-    const { sql, params } = this.where(query);
+  async list(tenantId: string, query: AuditLogQuery, limit: number): Promise<AuditLogRow[]> {
+    const { sql, params } = this.where(tenantId, query);
     const cursor = decodeCursor('audit-logs', query.starting_after, 1);
     let keyset = '';
     if (cursor) {
@@ -64,7 +74,7 @@ export class AuditRepository {
       keyset = ` AND a.id < $${params.length}::bigint`;
     }
     params.push(limit + 1);
-    return this.db.query<AuditLogRow>(
+    return this.manager.query(
       `SELECT ${SELECT_COLUMNS} FROM audit_logs a WHERE ${sql}${keyset} ORDER BY a.id DESC LIMIT $${params.length}`,
       params,
     );
@@ -75,24 +85,24 @@ export class AuditRepository {
    * connection and transaction: memory stays at one batch whatever the trail's size.
    * `consume` may await (back-pressure) and return false to stop early (client gone).
    */
-  async forEachBatch(query: AuditLogQuery, consume: (rows: AuditLogRow[]) => Promise<boolean>): Promise<void> {
-    const { sql, params } = this.where(query);
-    await this.db.query(`DECLARE audit_export NO SCROLL CURSOR FOR SELECT ${SELECT_COLUMNS} FROM audit_logs a WHERE ${sql} ORDER BY a.id DESC`, params);
+  async forEachBatch(tenantId: string, query: AuditLogQuery, consume: (rows: AuditLogRow[]) => Promise<boolean>): Promise<void> {
+    const { sql, params } = this.where(tenantId, query);
+    await this.manager.query(`DECLARE audit_export NO SCROLL CURSOR FOR SELECT ${SELECT_COLUMNS} FROM audit_logs a WHERE ${sql} ORDER BY a.id DESC`, params);
     try {
       for (;;) {
-        const rows = await this.db.query<AuditLogRow>(`FETCH ${EXPORT_BATCH} FROM audit_export`);
+        const rows: AuditLogRow[] = await this.manager.query(`FETCH ${EXPORT_BATCH} FROM audit_export`);
         if (rows.length === 0) break;
         if (!(await consume(rows))) break;
         if (rows.length < EXPORT_BATCH) break;
       }
     } finally {
-      await this.db.query('CLOSE audit_export').catch(() => undefined);
+      await this.manager.query('CLOSE audit_export').catch(() => undefined);
     }
   }
 
   /** Checks the tenant's hash chain in PostgreSQL (see VERIFY_CHAIN_SQL). */
-  async verifyChain(): Promise<{ checked: number; first_broken_id: string | null }> {
-    const [row] = await this.db.query<{ checked: number; first_broken_id: string | null }>(VERIFY_CHAIN_SQL, [this.db.tenantId]);
+  async verifyChain(tenantId: string): Promise<{ checked: number; first_broken_id: string | null }> {
+    const [row] = await this.manager.query(VERIFY_CHAIN_SQL, [tenantId]);
     return row;
   }
 }

@@ -1,53 +1,72 @@
-import { Inject } from '@nestjs/common';
-import { REQUEST } from '@nestjs/core';
+import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { RequestBound } from '../database/request-scope.js';
-import { TenantConnection } from '../database/tenant-connection.js';
-import { AUDIT_INSERT, AuditEntry, auditParams, originOf } from './audit.entry.js';
+import { CLS_REQ, ClsService } from 'nestjs-cls';
+import type { AuthContext } from '../common/auth-context.js';
+import { CurrentTransaction } from '../database/current-transaction.js';
+import { AUDIT_INSERT, AuditEntry, AuditOrigin, auditParams, originOf } from './audit.entry.js';
 import { DetachedAuditWriter } from './detached-audit.writer.js';
 
 export type { AuditEntry, AuditSeverity } from './audit.entry.js';
 
 /**
- * Writes one audit_logs row in the request's own transaction, so the row exists exactly when the
- * change it describes does. The actor (user, or API key id and prefix), IP, user agent and request
- * id come from the request; secret-looking keys in old/new values are redacted; the database
- * appends the row to the tenant's hash chain.
+ * Writes one audit_logs row in the current transaction, so the row exists exactly when the change
+ * it describes does, in the transaction's tenant. The actor (user, or API key id and prefix) comes
+ * from the caller; IP, user agent and request id from the request the transaction serves;
+ * secret-looking keys in old/new values are redacted; the database appends the row to the
+ * tenant's hash chain.
  */
-@RequestBound()
+@Injectable()
 export class AuditWriter {
   constructor(
-    private readonly db: TenantConnection,
+    private readonly transaction: CurrentTransaction,
+    private readonly cls: ClsService,
     private readonly detached: DetachedAuditWriter,
-    @Inject(REQUEST) private readonly request: FastifyRequest,
   ) {}
 
-  async record(entry: AuditEntry): Promise<void> {
-    await this.db.query(AUDIT_INSERT, this.params(entry));
+  /** Who acted (`auth`) and from where (the request of the current async context, if any). */
+  origin(auth: AuthContext | undefined): AuditOrigin {
+    const request = this.cls.isActive() ? this.cls.get<FastifyRequest | undefined>(CLS_REQ) : undefined;
+    return originOf(request, auth);
+  }
+
+  async record(auth: AuthContext | undefined, entry: AuditEntry): Promise<void>;
+  /** Transitional, for the request-bound services: the actor is the request's caller. */
+  async record(entry: AuditEntry): Promise<void>;
+  async record(authOrEntry: AuthContext | AuditEntry | undefined, maybeEntry?: AuditEntry): Promise<void> {
+    const [auth, entry] = maybeEntry ? [authOrEntry as AuthContext | undefined, maybeEntry] : [this.requestAuth(), authOrEntry as AuditEntry];
+    await this.transaction.manager.query(AUDIT_INSERT, this.params(auth, entry));
+  }
+
+  private requestAuth(): AuthContext | undefined {
+    return this.cls.isActive() ? this.cls.get<FastifyRequest | undefined>(CLS_REQ)?.auth : undefined;
   }
 
   /**
    * The row as AUDIT_INSERT's parameters (AUDIT_COLUMNS order, tenant first), for a writer that
    * folds the audit insert into its own statement; the same redaction and origin as record().
    */
-  params(entry: AuditEntry): unknown[] {
-    return auditParams(this.db.tenantId, entry, originOf(this.request));
+  params(auth: AuthContext | undefined | AuditEntry, entry?: AuditEntry): unknown[] {
+    if (!entry) [auth, entry] = [this.requestAuth(), auth as unknown as AuditEntry];
+    const tenantId = this.transaction.tenantId;
+    if (!tenantId) throw new Error('An audit row needs the transaction to have a tenant');
+    return auditParams(tenantId, entry!, this.origin(auth as AuthContext | undefined));
   }
 
   /**
    * For refusals (quota, rate limit, login failure): the row is committed in its own short
    * transaction, so it stays even though the request then fails and rolls back. Never use it for a
-   * change the request makes (that row must commit or roll back with the change).
-   * Inside a request transaction the write waits until that transaction has ended (it may hold the
-   * tenant's audit-chain lock, which the detached insert would wait on forever); it still happens
-   * before the response is sent. `tenantId` defaults to the caller's tenant.
+   * change the request makes (that row must commit or roll back with the change). Inside a
+   * transaction the write waits until that transaction has ended; it still happens before the
+   * answer is sent. `tenantId` defaults to the current transaction's tenant, then the caller's.
    */
-  async recordDetached(entry: AuditEntry, tenantId?: string): Promise<void> {
-    const tenant = tenantId ?? this.request.tenantTx?.tenantId ?? this.request.auth?.tenantId;
+  async recordDetached(auth: AuthContext | undefined | AuditEntry, entry?: AuditEntry | string, tenantId?: string): Promise<void> {
+    if (!entry || typeof entry === 'string') [auth, entry, tenantId] = [this.requestAuth(), auth as AuditEntry, entry as string | undefined];
+    if (auth && 'action' in auth) throw new Error('unreachable');
+    const inTransaction = this.transaction.active;
+    const tenant = tenantId ?? (inTransaction ? this.transaction.tenantId : null) ?? auth?.tenantId;
     if (!tenant) throw new Error('recordDetached needs a tenant');
-    const origin = originOf(this.request);
-    const tx = this.request.tenantTx;
-    if (tx) tx.afterEnd(() => this.detached.write(tenant, entry, origin));
+    const origin = this.origin(auth);
+    if (inTransaction) this.transaction.afterEnd(() => this.detached.write(tenant, entry, origin));
     else await this.detached.write(tenant, entry, origin);
   }
 }

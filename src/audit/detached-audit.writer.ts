@@ -1,30 +1,22 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { APP_DATA_SOURCE } from '../database/database.tokens.js';
-import { TenantTransaction } from '../database/tenant-transaction.js';
+import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
+import { Injectable } from '@nestjs/common';
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
 import { AUDIT_INSERT, AuditEntry, auditParams, AuditOrigin } from './audit.entry.js';
 
 /**
  * Audit rows that must outlive the request's transaction: refusals (quota, rate limit, login
  * failure) whose request rolls back, or that happen in a guard before any transaction exists.
- * Each call is its own short transaction on a pooled app-role connection, with the tenant set
- * transaction-locally like every request, so RLS and the hash chain apply unchanged.
- * Singleton: guards can inject it; inside a handler prefer `AuditWriter.recordDetached`.
+ * Each call is its own short transaction (a new one even inside another) on a pooled app-role
+ * connection, with the tenant set transaction-locally like every request, so RLS and the hash
+ * chain apply unchanged. Inside a handler prefer `AuditWriter.recordDetached`.
  */
 @Injectable()
 export class DetachedAuditWriter {
-  constructor(@Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(private readonly txHost: TransactionHost<TenantTransactionAdapter>) {}
 
-  async write(tenantId: string, entry: AuditEntry, origin: AuditOrigin): Promise<void> {
-    const tx = await TenantTransaction.begin(this.dataSource, tenantId, false);
-    try {
-      await tx.query(AUDIT_INSERT, auditParams(tenantId, entry, origin));
-      await tx.commit();
-    } catch (error) {
-      await tx.rollback();
-      throw error;
-    } finally {
-      await tx.release();
-    }
+  write(tenantId: string, entry: AuditEntry, origin: AuditOrigin): Promise<void> {
+    return this.txHost.withTransaction(Propagation.RequiresNew, { tenantId }, async () => {
+      await this.txHost.tx.query(AUDIT_INSERT, auditParams(tenantId, entry, origin));
+    });
   }
 }

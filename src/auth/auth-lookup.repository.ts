@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_DATA_SOURCE } from '../database/database.tokens.js';
 
 export interface Principal {
   role: string;
@@ -22,7 +22,7 @@ export interface SubdomainTenant {
  */
 @Injectable()
 export class AuthLookupRepository {
-  constructor(@Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async principal(tenantId: string, userId: number): Promise<Principal | undefined> {
     const rows: Principal[] = await this.dataSource.query('SELECT * FROM fg_auth_principal($1, $2)', [tenantId, userId]);

@@ -50,12 +50,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   private async run(request: FastifyRequest, reply: FastifyReply, key: string, next: CallHandler): Promise<unknown> {
-    const tx = request.tenantTx;
-    const tenantId = tx?.tenantId;
-    if (!tx || !tenantId) throw new Error('Idempotency needs the tenant transaction');
+    const tenantId = request.auth?.tenantId;
+    if (!tenantId) throw new Error('Idempotency needs an identified tenant');
     const hash = requestHash(request.method, request.url.split('?')[0], request.body);
 
-    const claim = await this.store.claim(tx, tenantId, key);
+    const claim = await this.store.claim(tenantId, key);
     if (!claim.locked) throw this.inFlight();
     if (claim.stored) {
       if (claim.stored.request_hash !== hash) {
@@ -66,8 +65,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
 
     const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
-    if (!(await this.store.save(tx, tenantId, key, hash, reply.statusCode, result, this.config.idempotencyTtlHours))) throw this.inFlight();
-    if (Math.random() < 0.01) await this.store.purgeExpired(tx, tenantId);
+    if (!(await this.store.save(tenantId, key, hash, reply.statusCode, result, this.config.idempotencyTtlHours))) throw this.inFlight();
+    if (Math.random() < 0.01) await this.store.purgeExpired(tenantId);
     return result;
   }
 

@@ -1,5 +1,7 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
 import { Injectable } from '@nestjs/common';
-import type { TenantTransaction } from '../database/tenant-transaction.js';
+import type { EntityManager } from 'typeorm';
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
 
 export interface StoredResponse {
   request_hash: string;
@@ -15,20 +17,27 @@ export interface IdempotencyClaim {
 }
 
 /**
- * idempotency_keys, used by the IdempotencyInterceptor inside the request's own transaction (so it
- * takes the transaction, not a request-scoped connection: the interceptor is a singleton).
+ * idempotency_keys, used by the IdempotencyInterceptor inside the request's own transaction.
+ * Hand-written SQL: the claim is an advisory lock, and the save an upsert that replaces only an
+ * expired row, which TypeORM's save() cannot say.
  */
 @Injectable()
 export class IdempotencyRepository {
+  constructor(private readonly txHost: TransactionHost<TenantTransactionAdapter>) {}
+
+  private get manager(): EntityManager {
+    return this.txHost.tx;
+  }
+
   /**
    * A transaction-scoped advisory lock on (tenant, key) — taken without waiting, so a concurrent
    * request with the same key answers 409 at once instead of blocking — and the stored response.
    * The lock is released by the COMMIT that makes the stored response visible.
    */
-  async claim(tx: TenantTransaction, tenantId: string, key: string): Promise<IdempotencyClaim> {
-    const [lock] = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) AS locked`, [tenantId, key]);
+  async claim(tenantId: string, key: string): Promise<IdempotencyClaim> {
+    const [lock]: { locked: boolean }[] = await this.manager.query(`SELECT pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) AS locked`, [tenantId, key]);
     if (!lock.locked) return { locked: false };
-    const rows = await tx.query<StoredResponse>(
+    const rows: StoredResponse[] = await this.manager.query(
       `SELECT request_hash, status_code, response FROM idempotency_keys
         WHERE tenant_id = $1 AND idempotency_key = $2 AND expires_at > now()`,
       [tenantId, key],
@@ -40,8 +49,8 @@ export class IdempotencyRepository {
    * Stores the response; an expired row with the same key is replaced. False when an unexpired row
    * exists after all (a request with the same key committed between our look-up and now).
    */
-  async save(tx: TenantTransaction, tenantId: string, key: string, requestHash: string, statusCode: number, response: unknown, ttlHours: number): Promise<boolean> {
-    const rows = await tx.query(
+  async save(tenantId: string, key: string, requestHash: string, statusCode: number, response: unknown, ttlHours: number): Promise<boolean> {
+    const rows: unknown[] = await this.manager.query(
       `INSERT INTO idempotency_keys AS k (tenant_id, idempotency_key, request_hash, status_code, response, expires_at)
        VALUES ($1, $2, $3, $4, $5, now() + make_interval(hours => $6))
        ON CONFLICT (tenant_id, idempotency_key) DO UPDATE
@@ -55,8 +64,8 @@ export class IdempotencyRepository {
   }
 
   /** Drops some of the tenant's expired keys; bounded so it never becomes the request's cost. */
-  async purgeExpired(tx: TenantTransaction, tenantId: string): Promise<void> {
-    await tx.execute(
+  async purgeExpired(tenantId: string): Promise<void> {
+    await this.manager.query(
       `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND (tenant_id, idempotency_key) IN (
          SELECT tenant_id, idempotency_key FROM idempotency_keys WHERE tenant_id = $1 AND expires_at <= now() LIMIT 100)`,
       [tenantId],

@@ -1,5 +1,6 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
+import type { AppConfig } from '../config/app.config.js';
 
 /** The owner's DataSource: migrations and start-up tasks only, never the request path. */
 export function createOwnerDataSource(url: string): DataSource {
@@ -16,24 +17,24 @@ export function createOwnerDataSource(url: string): DataSource {
 }
 
 /** The app role's pool: every request's transaction comes from here. */
-export function createAppDataSource(
+export function appDataSourceOptions(
   url: string,
-  pool: { size: number; acquireTimeoutMs: number; statementTimeoutMs: number },
-): DataSource {
-  return new DataSource({
+  config: Pick<AppConfig, 'dbPoolSize' | 'dbAcquireTimeoutMs' | 'dbStatementTimeoutMs'>,
+): DataSourceOptions {
+  return {
     type: 'postgres',
     url,
     synchronize: false,
     migrationsRun: false,
     logging: false,
     extra: {
-      max: pool.size,
+      max: config.dbPoolSize,
       // pg-pool applies this to waiting for a free client too, so an exhausted pool answers
       // promptly (503) instead of queueing requests forever.
-      connectionTimeoutMillis: pool.acquireTimeoutMs,
-      statement_timeout: pool.statementTimeoutMs,
+      connectionTimeoutMillis: config.dbAcquireTimeoutMs,
+      statement_timeout: config.dbStatementTimeoutMs,
       idle_in_transaction_session_timeout: 30_000,
       application_name: 'fraudguard-api',
     },
-  });
+  };
 }

@@ -1,38 +1,42 @@
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { ClsPluginTransactional } from '@nestjs-cls/transactional';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClsModule } from 'nestjs-cls';
 import type { AppConfig } from '../config/app.config.js';
 import { AuthChangeListener } from './auth-change-listener.js';
-import { createAppDataSource } from './data-source.js';
-import { APP_CONFIG, APP_DATA_SOURCE, APP_DATABASE_URL } from './database.tokens.js';
+import { CurrentTransaction } from './current-transaction.js';
+import { appDataSourceOptions } from './data-source.js';
+import { APP_CONFIG, APP_DATABASE_URL } from './database.tokens.js';
+import { TenantTransactionAdapter } from './tenant-transaction.adapter.js';
 
+/**
+ * The app role's DataSource (@nestjs/typeorm, closed at shutdown after in-flight requests finish)
+ * and the request-context machinery: nestjs-cls with @nestjs-cls/transactional, whose
+ * TransactionHost hands every repository the EntityManager of the current transaction.
+ */
 @Global()
 @Module({})
-export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource) {}
-
+export class DatabaseModule {
   static forRoot(config: AppConfig, appDatabaseUrl: string): DynamicModule {
     return {
       module: DatabaseModule,
+      imports: [
+        // No retries: a database that does not answer at start-up is a configuration error, reported at once.
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...appDataSourceOptions(appDatabaseUrl, config), retryAttempts: 1 }),
+        }),
+        ClsModule.forRoot({
+          global: true,
+          plugins: [new ClsPluginTransactional({ adapter: new TenantTransactionAdapter() })],
+        }),
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_DATABASE_URL, useValue: appDatabaseUrl },
-        {
-          provide: APP_DATA_SOURCE,
-          useFactory: async () =>
-            createAppDataSource(appDatabaseUrl, {
-              size: config.dbPoolSize,
-              acquireTimeoutMs: config.dbAcquireTimeoutMs,
-              statementTimeoutMs: config.dbStatementTimeoutMs,
-            }).initialize(),
-        },
         AuthChangeListener,
+        CurrentTransaction,
       ],
-      exports: [APP_CONFIG, APP_DATABASE_URL, APP_DATA_SOURCE, AuthChangeListener],
+      exports: [APP_CONFIG, APP_DATABASE_URL, AuthChangeListener, CurrentTransaction],
     };
-  }
-
-  /** Runs after every in-flight request has finished (app.close() waits for the HTTP server). */
-  async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

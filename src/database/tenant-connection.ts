@@ -30,7 +30,7 @@ export class TenantConnection {
     return this.tx.query<T>(text, values, options);
   }
 
-  execute(text: string, values?: unknown[], options?: QueryOptions): Promise<number> {
-    return this.tx.execute(text, values, options);
+  execute(text: string, values?: unknown[]): Promise<number> {
+    return this.tx.execute(text, values);
   }
 }

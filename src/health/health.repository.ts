@@ -1,13 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
-import { APP_DATA_SOURCE } from '../database/database.tokens.js';
 
 @Injectable()
 export class HealthRepository {
   private readonly expected = migrations.map((migration) => new migration().name);
 
-  constructor(@Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Names of the migrations this build knows but the database has not applied. */
   async pendingMigrations(): Promise<string[]> {

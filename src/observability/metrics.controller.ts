@@ -1,9 +1,10 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { OperatorOnly } from '../admin/platform-admin.guard.js';
-import { APP_DATA_SOURCE } from '../database/database.tokens.js';
 import { HttpMetrics } from './http-metrics.js';
 
 /** Prometheus scrape endpoint, outside /api/v1, behind the operators' token (X-Admin-Token). */
@@ -13,7 +14,7 @@ import { HttpMetrics } from './http-metrics.js';
 export class MetricsController {
   constructor(
     private readonly metrics: HttpMetrics,
-    @Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   @Get()
@@ -21,7 +22,7 @@ export class MetricsController {
   @Header('cache-control', 'no-store')
   scrape(): string {
     // TypeORM's postgres driver keeps its pg.Pool as `master`.
-    const pool = (this.dataSource.driver as unknown as { master?: pg.Pool }).master;
+    const pool: pg.Pool | undefined = (this.dataSource.driver as PostgresDriver).master;
     return this.metrics.render(pool, pool?.options.max);
   }
 }

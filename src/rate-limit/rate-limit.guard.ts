@@ -85,7 +85,7 @@ export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
         { action: 'rate_limit.exceeded', resourceType: state.name.startsWith('key:') ? 'api_key' : 'tenant',
           resourceId: auth.apiKeyId ?? auth.tenantId, newValue: { bucket: state.name.split(':')[0], limit: state.limit, window_seconds: WINDOW_MS / 1000 },
           severity: 'WARNING', userId: auth.userId ?? null },
-        originOf(request),
+        originOf(request, auth),
       );
     } catch (error) {
       this.logger.warn(`could not audit a rate-limit refusal: ${(error as Error).message}`);

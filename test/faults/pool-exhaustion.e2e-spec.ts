@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import request from 'supertest';
-import type { DataSource } from 'typeorm';
-import { APP_DATA_SOURCE } from '../../src/database/database.tokens.js';
+import { DataSource } from 'typeorm';
 import { seedTenant, SeededTenant } from '../support/fixtures.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
@@ -17,7 +16,7 @@ describe('pool exhaustion', () => {
   beforeAll(async () => {
     t = await startTestApp({ env: { DB_POOL_SIZE: '2', DB_ACQUIRE_TIMEOUT_MS: '400', API_KEY_CACHE_TTL_MS: '60000' } });
     tenant = await seedTenant(t.db.ownerUrl);
-    pool = ((t.app.get(APP_DATA_SOURCE) as DataSource).driver as unknown as { master: pg.Pool }).master;
+    pool = ((t.app.get(DataSource) as DataSource).driver as unknown as { master: pg.Pool }).master;
   });
   afterAll(() => t.close());
 

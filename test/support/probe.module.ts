@@ -1,15 +1,17 @@
-import { Controller, Get, Module, Post } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { Controller, Get, Injectable, Module, Post } from '@nestjs/common';
+import type { AuthContext } from '../../src/common/auth-context.js';
+import { Auth } from '../../src/common/auth.decorator.js';
 import { Authenticated } from '../../src/common/authenticated.decorator.js';
-import { Bound, RequestBound } from '../../src/database/request-scope.js';
-import { TenantConnection } from '../../src/database/tenant-connection.js';
+import type { TenantTransactionAdapter } from '../../src/database/tenant-transaction.adapter.js';
 
 /** Test-only routes that look inside the request's transaction: which connection, which tenant. */
-@RequestBound()
+@Injectable()
 class ProbeRepository {
-  constructor(private readonly db: TenantConnection) {}
+  constructor(private readonly txHost: TransactionHost<TenantTransactionAdapter>) {}
 
   async whoami() {
-    const [row] = await this.db.query(`
+    const [row] = await this.txHost.tx.query(`
       SELECT pg_backend_pid() AS pid,
              current_setting('app.current_tenant', true) AS tenant_setting,
              (SELECT count(*) FROM accounts)::int AS accounts,
@@ -19,27 +21,29 @@ class ProbeRepository {
   }
 
   /** Writes a row, then fails: the write must be rolled back and the connection come back clean. */
-  async writeThenFail(): Promise<never> {
-    await this.db.query(`INSERT INTO accounts (tenant_id, external_ref) VALUES ($1, 'must-roll-back')`, [this.db.tenantId]);
-    await this.db.query(`SELECT 1 / 0`);
+  async writeThenFail(tenantId: string): Promise<never> {
+    await this.txHost.tx.query(`INSERT INTO accounts (tenant_id, external_ref) VALUES ($1, 'must-roll-back')`, [tenantId]);
+    await this.txHost.tx.query(`SELECT 1 / 0`);
     throw new Error('unreachable');
   }
 }
 
 @Controller('probe')
 class ProbeController {
+  constructor(private readonly probe: ProbeRepository) {}
+
   @Get('whoami')
   @Authenticated()
-  whoami(@Bound(ProbeRepository) probe: ProbeRepository) {
-    return probe.whoami();
+  whoami() {
+    return this.probe.whoami();
   }
 
   @Post('fail')
   @Authenticated()
-  fail(@Bound(ProbeRepository) probe: ProbeRepository) {
-    return probe.writeThenFail();
+  fail(@Auth() auth: AuthContext) {
+    return this.probe.writeThenFail(auth.tenantId);
   }
 }
 
-@Module({ controllers: [ProbeController] })
+@Module({ controllers: [ProbeController], providers: [ProbeRepository] })
 export class ProbeModule {}
