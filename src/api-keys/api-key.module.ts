@@ -3,10 +3,11 @@ import { ApiKeyAuthenticator } from './api-key.authenticator.js';
 import { ApiKeyController } from './api-key.controller.js';
 import { ApiKeyLookupRepository } from './api-key-lookup.repository.js';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder.js';
+import { ApiKeyStrategy } from './api-key.strategy.js';
 
 @Module({
   controllers: [ApiKeyController],
-  providers: [ApiKeyAuthenticator, ApiKeyLookupRepository, ApiKeyUsageRecorder],
-  exports: [ApiKeyAuthenticator],
+  providers: [ApiKeyAuthenticator, ApiKeyLookupRepository, ApiKeyUsageRecorder, ApiKeyStrategy],
+  exports: [ApiKeyAuthenticator, ApiKeyStrategy],
 })
 export class ApiKeyModule {}

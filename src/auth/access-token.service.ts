@@ -18,14 +18,14 @@ export interface VerifiedAccessToken {
 }
 
 /**
- * Access tokens: HS256 only (pinned on verify, so `alg: none` and RS/HS confusion are refused),
- * `iss`, `aud` and `exp` always present and checked, lifetime ≤ 15 minutes. The secret is turned into
- * a KeyObject once (DESIGN.md speed habit: a string secret is re-imported on every verify).
+ * Access tokens: HS256, `iss`, `aud` and `exp` always present, lifetime ≤ 15 minutes; verified by
+ * JwtStrategy with HS256 pinned. The secret is turned into a KeyObject once (DESIGN.md speed habit:
+ * a string secret is re-imported on every verify).
  */
 @Injectable()
 export class AccessTokenService {
   private readonly logger = new Logger('AccessToken');
-  private readonly key: KeyObject;
+  readonly key: KeyObject;
   private readonly jwt: JwtService;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
@@ -36,6 +36,14 @@ export class AccessTokenService {
     }
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
     this.jwt = new JwtService({ secret: this.key });
+  }
+
+  get issuer(): string {
+    return this.config.jwtIssuer;
+  }
+
+  get audience(): string {
+    return this.config.jwtAudience;
   }
 
   get ttlSeconds(): number {
@@ -51,20 +59,13 @@ export class AccessTokenService {
     });
   }
 
-  /** The token's claims, or undefined for anything not issued by us, expired, or malformed. */
-  verify(token: string): VerifiedAccessToken | undefined {
-    let payload: Record<string, unknown>;
-    try {
-      payload = this.jwt.verify(token, {
-        algorithms: ['HS256'],
-        issuer: this.config.jwtIssuer,
-        audience: this.config.jwtAudience,
-      });
-    } catch {
-      return undefined;
-    }
+  /**
+   * The claims of a token whose signature, issuer, audience and expiry were checked, or undefined
+   * when they are not ours: jsonwebtoken accepts a token without exp, and any claims a token signed
+   * by the same secret happens to carry.
+   */
+  static claimsOf(payload: Record<string, unknown>): VerifiedAccessToken | undefined {
     const { sub, tenant_id, role, exp } = payload;
-    // jsonwebtoken accepts a token without exp; ours always carry one.
     if (typeof exp !== 'number') return undefined;
     if (typeof sub !== 'string' || !/^[1-9][0-9]{0,9}$/.test(sub)) return undefined;
     if (typeof tenant_id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(tenant_id)) return undefined;

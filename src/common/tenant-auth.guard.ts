@@ -1,8 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { ApiKeyAuthenticator } from '../api-keys/api-key.authenticator.js';
-import { JwtAuthenticator } from '../auth/jwt.authenticator.js';
+import { invalidApiKey } from '../api-keys/api-key.authenticator.js';
+import { ApiKeyStrategy } from '../api-keys/api-key.strategy.js';
+import { bearerToken, invalidToken, JwtStrategy } from '../auth/jwt.strategy.js';
+import { authenticateWith } from '../auth/passport-authenticate.js';
 import { SubdomainResolver } from '../auth/subdomain.resolver.js';
 import type { AuthContext } from './auth-context.js';
 import { ACCESS_RULE, AccessRule } from './authenticated.decorator.js';
@@ -17,17 +19,9 @@ function tenantMismatch(detail: string): ProblemException {
   return new ProblemException(403, 'tenant-mismatch', 'Tenant mismatch', detail);
 }
 
-/** `Authorization: Bearer <token>`; any other scheme is not ours and is ignored. */
-function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  const match = /^Bearer[ ]+(\S*)\s*$/i.exec(header);
-  return match ? match[1] : undefined;
-}
-
 /**
- * Identifies the caller before any tenant data is touched: X-API-Key, then Bearer JWT, then the
- * Host subdomain (the seed's order). Every credential presented must be valid, and all of them must
+ * Identifies the caller before any tenant data is touched: X-API-Key (ApiKeyStrategy), then Bearer
+ * JWT (JwtStrategy), then the Host subdomain (the seed's order). Every credential presented must be valid, and all of them must
  * name the same tenant (else 403). A subdomain alone identifies the tenant but grants no role
  * (AccessGuard answers 401 for it). Deny by default: a route with no @Public() / @Authenticated()
  * is refused, so forgetting the decorator can never open a route. Public routes are not identified
@@ -37,8 +31,8 @@ function bearerToken(request: FastifyRequest): string | undefined {
 export class TenantAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly apiKeys: ApiKeyAuthenticator,
-    private readonly jwt: JwtAuthenticator,
+    private readonly apiKeys: ApiKeyStrategy,
+    private readonly jwt: JwtStrategy,
     private readonly subdomains: SubdomainResolver,
   ) {}
 
@@ -52,11 +46,14 @@ export class TenantAuthGuard implements CanActivate {
     let auth: AuthContext | undefined;
 
     const apiKey = request.headers['x-api-key'];
-    if (typeof apiKey === 'string' && apiKey.length > 0) auth = await this.apiKeys.authenticate(apiKey);
+    if (typeof apiKey === 'string' && apiKey.length > 0) {
+      auth = (await authenticateWith<AuthContext>(this.apiKeys, request.raw)).user;
+      if (!auth) throw invalidApiKey('The API key is not valid');
+    }
 
-    const token = bearerToken(request);
-    if (token !== undefined) {
-      const byToken = await this.jwt.authenticate(token);
+    if (bearerToken(request.raw) !== undefined) {
+      const byToken = (await authenticateWith<AuthContext>(this.jwt, request.raw)).user;
+      if (!byToken) throw invalidToken('The access token is invalid or expired');
       if (auth && auth.tenantId !== byToken.tenantId) throw tenantMismatch('The API key and the access token belong to different tenants');
       auth ??= byToken;
     }

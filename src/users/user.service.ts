@@ -3,7 +3,7 @@ import { REQUEST } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { AuthRepository } from '../auth/auth.repository.js';
-import { JwtAuthenticator } from '../auth/jwt.authenticator.js';
+import { UserPrincipals } from '../auth/user-principals.js';
 import { PasswordHasher } from '../auth/password.hasher.js';
 import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
@@ -32,7 +32,7 @@ export class UserService {
     private readonly users: UserRepository,
     private readonly sessions: AuthRepository,
     private readonly hasher: PasswordHasher,
-    private readonly principals: JwtAuthenticator,
+    private readonly principals: UserPrincipals,
     private readonly db: TenantConnection,
     private readonly audit: AuditWriter,
     @Inject(REQUEST) private readonly request: FastifyRequest,
@@ -90,8 +90,8 @@ export class UserService {
     if (before.role !== after.role || before.is_active !== after.is_active) {
       // Other instances drop their cached principal through NOTIFY; this one must not wait for it.
       const tenantId = this.db.tenantId;
-      this.principals.forgetUser(tenantId, id);
-      this.db.tx.afterCommit(() => this.principals.forgetUser(tenantId, id));
+      this.principals.forget(tenantId, id);
+      this.db.tx.afterCommit(() => this.principals.forget(tenantId, id));
     }
 
     const oldValue: Record<string, unknown> = {};
