@@ -13,6 +13,7 @@ import { ExternalIdPartialUnique1700000000042 } from './1700000000042-external-i
 import { TransactionsReachTenantThroughAccount1700000000043 } from './1700000000043-transactions-reach-tenant-through-account.js';
 import { AuditChainInlineHash1700000000044 } from './1700000000044-audit-chain-inline-hash.js';
 import { AccountProfilesFillfactor1700000000045 } from './1700000000045-account-profiles-fillfactor.js';
+import { ColumnDefaultsTypeormReadsBack1700000000046 } from './1700000000046-column-defaults-typeorm-reads-back.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   TransactionsReachTenantThroughAccount1700000000043,
   AuditChainInlineHash1700000000044,
   AccountProfilesFillfactor1700000000045,
+  ColumnDefaultsTypeormReadsBack1700000000046,
 ];

@@ -1,12 +1,17 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 import type { AppConfig } from '../config/app.config.js';
+import { entities } from './entities.js';
 
 /** The owner's DataSource: migrations and start-up tasks only, never the request path. */
 export function createOwnerDataSource(url: string): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
+    entities,
+    // An entity with a generated uuid would make TypeORM run CREATE EXTENSION "uuid-ossp" at every
+    // initialize; gen_random_uuid() is built in, and only migrations change the schema.
+    installExtensions: false,
     migrations,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
@@ -24,6 +29,8 @@ export function appDataSourceOptions(
   return {
     type: 'postgres',
     url,
+    entities,
+    installExtensions: false,
     synchronize: false,
     migrationsRun: false,
     logging: false,

@@ -1,0 +1,36 @@
+import { Column, Entity, ForeignKey, Index, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Tenant } from '../tenants/tenant.entity.js';
+import { User } from '../users/user.entity.js';
+
+/** A password-reset token, stored only as its SHA-256 hash, usable once before it expires. */
+@Entity('tenant_password_resets')
+@Unique('tenant_password_resets_hash_key', ['tenantId', 'tokenHash'])
+@Index('idx_password_resets_user', ['tenantId', 'userId'])
+@ForeignKey(() => User, ['tenantId', 'userId'], ['tenantId', 'id'], {
+  name: 'tenant_password_resets_tenant_id_user_id_fkey',
+  onDelete: 'CASCADE',
+})
+export class PasswordReset {
+  @PrimaryColumn({ name: 'tenant_id', type: 'varchar', length: 64, primaryKeyConstraintName: 'tenant_password_resets_pkey' })
+  @ForeignKey(() => Tenant, { name: 'tenant_password_resets_tenant_id_fkey', onDelete: 'CASCADE' })
+  tenantId: string;
+
+  /** bigserial: pg returns int8 as a decimal string (no transformer). */
+  @PrimaryGeneratedColumn('increment', { name: 'id', type: 'bigint', primaryKeyConstraintName: 'tenant_password_resets_pkey' })
+  id: string;
+
+  @Column({ name: 'user_id', type: 'integer' })
+  userId: number;
+
+  @Column({ name: 'token_hash', type: 'varchar', length: 64 })
+  tokenHash: string;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt: Date;
+
+  @Column({ name: 'used_at', type: 'timestamptz', nullable: true })
+  usedAt: Date | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt: Date;
+}
