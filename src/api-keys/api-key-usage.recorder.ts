@@ -1,6 +1,7 @@
 import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
 import { Injectable, Logger } from '@nestjs/common';
 import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
+import { ApiKey } from './api-key.entity.js';
 
 const MINUTE = 60_000;
 
@@ -27,11 +28,13 @@ export class ApiKeyUsageRecorder {
 
   private write(tenantId: string, keyId: number): Promise<void> {
     return this.txHost.withTransaction(Propagation.RequiresNew, { tenantId }, async () => {
-      await this.txHost.tx.query(
-        `UPDATE tenant_api_keys SET last_used_at = now()
-          WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-        [tenantId, keyId],
-      );
+      await this.txHost.tx
+        .createQueryBuilder()
+        .update(ApiKey)
+        .set({ lastUsedAt: () => 'now()' })
+        .where('tenant_id = :tenantId AND id = :keyId', { tenantId, keyId })
+        .andWhere(`(last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`)
+        .execute();
     });
   }
 }

@@ -1,28 +1,31 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import type { AuthContext } from '../common/auth-context.js';
+import { Auth } from '../common/auth.decorator.js';
 import { Authenticated } from '../common/authenticated.decorator.js';
 import { Idempotent } from '../common/idempotency.interceptor.js';
-import { Bound } from '../database/request-scope.js';
 import { AccountListQuery, CreateAccountDto } from './account.dto.js';
 import { AccountService } from './account.service.js';
 
 @Controller('accounts')
 export class AccountController {
+  constructor(private readonly accounts: AccountService) {}
+
   @Post()
   @Authenticated({ role: 'MANAGER', scopes: ['write:accounts'] })
   @Idempotent()
-  create(@Body() dto: CreateAccountDto, @Bound(AccountService) accounts: AccountService) {
-    return accounts.create(dto);
+  create(@Auth() auth: AuthContext, @Body() dto: CreateAccountDto) {
+    return this.accounts.create(auth, dto);
   }
 
   @Get()
   @Authenticated({ role: 'VIEWER', scopes: ['read:accounts'] })
-  list(@Query() query: AccountListQuery, @Bound(AccountService) accounts: AccountService) {
-    return accounts.list(query);
+  list(@Auth() auth: AuthContext, @Query() query: AccountListQuery) {
+    return this.accounts.list(auth, query);
   }
 
   @Get(':id')
   @Authenticated({ role: 'VIEWER', scopes: ['read:accounts'] })
-  get(@Param('id', ParseUUIDPipe) id: string, @Bound(AccountService) accounts: AccountService) {
-    return accounts.get(id);
+  get(@Auth() auth: AuthContext, @Param('id', ParseUUIDPipe) id: string) {
+    return this.accounts.get(auth, id);
   }
 }

@@ -1,4 +1,5 @@
 import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import type { Account } from './account.entity.js';
 import { PageQuery, plainPageQuery } from '../common/pagination.js';
 import { registerFastValidation } from '../common/validation.js';
 import { IsCountryCode } from './transaction-validators.js';
@@ -48,6 +49,18 @@ export interface AccountView {
   status: AccountStatus;
   created_at: Date;
   updated_at: Date;
+}
+
+export function accountView(account: Account): AccountView {
+  return {
+    id: account.id,
+    external_ref: account.externalRef,
+    holder_name: account.holderName,
+    country: account.country,
+    status: account.status,
+    created_at: account.createdAt,
+    updated_at: account.updatedAt,
+  };
 }
 
 /** Only limit / starting_after: the list's own filters are all optional. */

@@ -1,52 +1,54 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { Injectable } from '@nestjs/common';
+import type { Repository } from 'typeorm';
 import { cursorTime } from '../common/sql-time.js';
-import { RequestBound } from '../database/request-scope.js';
-import { TenantConnection } from '../database/tenant-connection.js';
-import type { AccountStatus, AccountView, CreateAccountDto } from './account.dto.js';
-
-const ACCOUNT_COLUMNS = `id, external_ref, holder_name, country, status, created_at, updated_at`;
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
+import type { AccountStatus } from './account.dto.js';
+import { Account } from './account.entity.js';
 
 export interface AccountListFilter {
   status?: AccountStatus;
-  external_ref?: string;
+  externalRef?: string;
   after?: [string, string];
   limit: number;
 }
 
-@RequestBound()
+export type NewAccount = Pick<Account, 'externalRef' | 'holderName' | 'country'> & Partial<Pick<Account, 'status'>>;
+
+/** accounts of one tenant, in the current transaction; the tenant is in every WHERE. */
+@Injectable()
 export class AccountRepository {
-  constructor(private readonly db: TenantConnection) {}
+  constructor(private readonly txHost: TransactionHost<TenantTransactionAdapter>) {}
+
+  private get accounts(): Repository<Account> {
+    return this.txHost.tx.getRepository(Account);
+  }
 
   /** The new account, or undefined when the tenant already has one with this external_ref. */
-  async create(dto: CreateAccountDto): Promise<AccountView | undefined> {
-    const rows = await this.db.query<AccountView>(
-      `INSERT INTO accounts (tenant_id, external_ref, holder_name, country, status)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (tenant_id, external_ref) DO NOTHING
-       RETURNING ${ACCOUNT_COLUMNS}`,
-      [this.db.tenantId, dto.external_ref, dto.holder_name ?? null, dto.country ?? null, dto.status ?? 'ACTIVE'],
-    );
-    return rows[0];
+  async create(tenantId: string, account: NewAccount): Promise<Account | undefined> {
+    const values = { tenantId, ...account };
+    const result = await this.accounts.createQueryBuilder().insert().values(values).orIgnore().execute();
+    if (result.raw.length === 0) return undefined;
+    return this.accounts.create({ ...values, ...result.generatedMaps[0] });
   }
 
-  async findById(id: string): Promise<AccountView | undefined> {
-    const rows = await this.db.query<AccountView>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE tenant_id = $1 AND id = $2`, [this.db.tenantId, id]);
-    return rows[0];
+  findById(tenantId: string, id: string): Promise<Account | null> {
+    return this.accounts.findOneBy({ tenantId, id });
   }
 
-  /** Newest first, keyset on (created_at DESC, id DESC); rows carry `cursor_time` for the cursor. */
-  async list(filter: AccountListFilter): Promise<Array<AccountView & { cursor_time: string }>> {
-    const params: unknown[] = [this.db.tenantId];
-    const where = ['tenant_id = $1'];
-    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
-    if (filter.external_ref) where.push(`external_ref = $${params.push(filter.external_ref)}`);
-    if (filter.after) {
-      where.push(`(created_at, id) < ($${params.push(filter.after[0])}::timestamptz, $${params.push(filter.after[1])}::uuid)`);
-    }
-    return this.db.query(
-      `SELECT ${ACCOUNT_COLUMNS}, ${cursorTime('created_at')} AS cursor_time
-         FROM accounts WHERE ${where.join(' AND ')}
-        ORDER BY created_at DESC, id DESC LIMIT $${params.push(filter.limit + 1)}`,
-      params,
-    );
+  /** Newest first, keyset on (created_at DESC, id DESC) over idx_accounts_tenant_created; each row with its cursor's time. */
+  async list(tenantId: string, filter: AccountListFilter): Promise<Array<{ account: Account; cursorTime: string }>> {
+    const query = this.accounts
+      .createQueryBuilder('a')
+      .addSelect(cursorTime('a.created_at'), 'cursor_time')
+      .where('a.tenant_id = :tenantId', { tenantId })
+      .orderBy('a.created_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .limit(filter.limit + 1);
+    if (filter.status) query.andWhere('a.status = :status', { status: filter.status });
+    if (filter.externalRef) query.andWhere('a.external_ref = :externalRef', { externalRef: filter.externalRef });
+    if (filter.after) query.andWhere('(a.created_at, a.id) < (:afterTime::timestamptz, :afterId::uuid)', { afterTime: filter.after[0], afterId: filter.after[1] });
+    const { entities, raw } = await query.getRawAndEntities<{ cursor_time: string }>();
+    return entities.map((account, index) => ({ account, cursorTime: raw[index].cursor_time }));
   }
 }
