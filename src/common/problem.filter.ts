@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { PROBLEM_BASE, ProblemDetails, ProblemException } from './problem.js';
 
 function problem(status: number, slug: string, detail?: string, title = STATUS_CODES[status] ?? 'Error'): ProblemDetails {
@@ -30,6 +31,8 @@ function isUnavailable(error: any): boolean {
     code === '57014' || // statement timeout / cancelled
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||
+    // TypeORM releases a runner whose connection reports an error; the request's next statement then finds it gone.
+    error instanceof QueryRunnerAlreadyReleasedError ||
     /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|connection is closed|Cannot use a pool after calling end/i.test(message)
   );
 }
