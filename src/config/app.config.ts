@@ -1,4 +1,4 @@
-import { APP_ROLE } from '../../migrations/row-level-security.js';
+import { APP_ROLE } from '../database/roles.js';
 
 /**
  * Every environment variable the service reads, validated once at boot. A bad value stops start-up
