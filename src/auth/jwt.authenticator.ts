@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AuthContext, Role } from '../common/auth-context.js';
 import { ProblemException } from '../common/problem.js';
 import { assertTenantUsable } from '../common/tenant-status.js';
-import type { AppConfig } from '../config/app.config.js';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/auth.config.js';
 import { AuthChangeListener } from '../database/auth-change-listener.js';
-import { APP_CONFIG } from '../database/database.tokens.js';
 import { NotifiedCache } from '../database/notified-cache.js';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthLookupRepository, Principal } from './auth-lookup.repository.js';
@@ -28,7 +28,7 @@ export class JwtAuthenticator {
     private readonly tokens: AccessTokenService,
     private readonly lookup: AuthLookupRepository,
     listener: AuthChangeListener,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(authConfig.KEY) config: ConfigType<typeof authConfig>,
   ) {
     this.principals = new NotifiedCache(listener, config.apiKeyCacheTtlMs, (payload, key, value) =>
       payload === `user:${key}` || payload === `tenant:${value.tenant_id}`,

@@ -1,24 +1,25 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { AppConfig } from '../config/app.config.js';
+import type { ConfigType } from '@nestjs/config';
+import { databaseConfig } from '../config/database.config.js';
 import { AuthChangeListener } from './auth-change-listener.js';
 import { createAppDataSource } from './data-source.js';
-import { APP_CONFIG, APP_DATA_SOURCE, APP_DATABASE_URL } from './database.tokens.js';
+import { APP_DATA_SOURCE, APP_DATABASE_URL } from './database.tokens.js';
 
 @Global()
 @Module({})
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
-  static forRoot(config: AppConfig, appDatabaseUrl: string): DynamicModule {
+  static forRoot(appDatabaseUrl: string): DynamicModule {
     return {
       module: DatabaseModule,
       providers: [
-        { provide: APP_CONFIG, useValue: config },
         { provide: APP_DATABASE_URL, useValue: appDatabaseUrl },
         {
           provide: APP_DATA_SOURCE,
-          useFactory: async () =>
+          inject: [databaseConfig.KEY],
+          useFactory: async (config: ConfigType<typeof databaseConfig>) =>
             createAppDataSource(appDatabaseUrl, {
               size: config.dbPoolSize,
               acquireTimeoutMs: config.dbAcquireTimeoutMs,
@@ -27,7 +28,7 @@ export class DatabaseModule implements OnApplicationShutdown {
         },
         AuthChangeListener,
       ],
-      exports: [APP_CONFIG, APP_DATABASE_URL, APP_DATA_SOURCE, AuthChangeListener],
+      exports: [APP_DATABASE_URL, APP_DATA_SOURCE, AuthChangeListener],
     };
   }
 

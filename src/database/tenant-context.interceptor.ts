@@ -4,8 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
-import type { AppConfig } from '../config/app.config.js';
-import { APP_CONFIG, APP_DATA_SOURCE } from './database.tokens.js';
+import type { ConfigType } from '@nestjs/config';
+import { databaseConfig } from '../config/database.config.js';
+import { APP_DATA_SOURCE } from './database.tokens.js';
 import { RequestScope } from './request-scope.js';
 import { TenantTransaction } from './tenant-transaction.js';
 
@@ -44,7 +45,7 @@ export class TenantContextInterceptor implements NestInterceptor {
 
   constructor(
     @Inject(APP_DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(databaseConfig.KEY) private readonly config: ConfigType<typeof databaseConfig>,
     private readonly reflector: Reflector,
     private readonly moduleRef: ModuleRef,
   ) {}

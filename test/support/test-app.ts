@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/bootstrap.js';
-import { loadConfig } from '../../src/config/app.config.js';
+import { loadConfig } from '../../src/config/fraudguard.config.js';
 import { createTestDatabase, TestDatabase } from './test-database.js';
 
 export interface TestApp {
