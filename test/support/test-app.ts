@@ -28,7 +28,7 @@ export async function startTestApp(
     DEMO_API_KEY: 'false',
     ...options.env,
   });
-  const app = await createApp(config, db.appUrl, options.modules);
+  const app = await createApp(config, config.database.appDatabaseUrl ?? db.appUrl, options.modules);
   return {
     app,
     http: app.getHttpServer() as Server,
