@@ -4,11 +4,11 @@
  * ./.data when DATABASE_URL is unset (started here if no server answers on its port).
  */
 import 'reflect-metadata';
-import { loadConfig } from './src/config/app.config.js';
+import { loadConfig } from './src/config/fraudguard.config.js';
 import { createOwnerDataSource } from './src/database/data-source.js';
 import { startEmbeddedPostgres } from './src/database/embedded-postgres.js';
 
-const config = loadConfig();
+const config = loadConfig().database;
 const ownerUrl =
   config.databaseUrl ??
   (await startEmbeddedPostgres({ dir: config.embeddedPgDir, port: config.embeddedPgPort, persistent: true })).ownerUrl;

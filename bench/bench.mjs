@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { REBUILD_ACCOUNT_PROFILES } from '../dist/migrations/1700000000041-account-profiles.js';
 import { generateApiKey } from '../dist/src/api-keys/api-key.token.js';
-import { appRoleUrl } from '../dist/src/config/app.config.js';
+import { appRoleUrl } from '../dist/src/config/database.config.js';
 import { createOwnerDataSource } from '../dist/src/database/data-source.js';
 import { startEmbeddedPostgres } from '../dist/src/database/embedded-postgres.js';
 

@@ -1,6 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-
-export const DEFAULT_TENANT_ID = 'default-tenant-001';
+import { DEFAULT_TENANT_ID } from '../src/tenants/default-tenant.js';
 
 /**
  * Migration 2: the seed's 002_add_tenant_id_to_tables.sql. Every legacy row is backfilled to the

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, OWNER_ROLE, definerFunction, protectTenantTable, unprotectTenantTable } from './row-level-security.js';
+import { APP_ROLE, DEV_APP_DB_PASSWORD, OWNER_ROLE } from '../src/database/roles.js';
+import { definerFunction, protectTenantTable, unprotectTenantTable } from './row-level-security.js';
 
 const TENANT_TABLES: Record<string, string> = {
   tenants: 'SELECT, INSERT, UPDATE',
@@ -29,7 +30,7 @@ export class RowLevelSecurity1700000000003 implements MigrationInterface {
   name = 'RowLevelSecurity1700000000003';
 
   async up(q: QueryRunner): Promise<void> {
-    const password = process.env.APP_DB_PASSWORD || 'fraudguard_app_dev';
+    const password = process.env.APP_DB_PASSWORD || DEV_APP_DB_PASSWORD;
     await q.query(`
       DO $$
       BEGIN

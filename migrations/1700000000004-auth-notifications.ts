@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { OWNER_ROLE } from './row-level-security.js';
+import { OWNER_ROLE } from '../src/database/roles.js';
 
 /**
  * API-key look-ups are cached in each API process for seconds. So that a revoked key or a

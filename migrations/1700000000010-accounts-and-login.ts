@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, OWNER_ROLE, definerFunction, protectTenantTable, unprotectTenantTable } from './row-level-security.js';
+import { APP_ROLE, OWNER_ROLE } from '../src/database/roles.js';
+import { definerFunction, protectTenantTable, unprotectTenantTable } from './row-level-security.js';
 
 /**
  * Migration 10 (issue 3): what login, refresh tokens, password resets, lockout and signup need.

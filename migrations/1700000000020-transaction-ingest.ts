@@ -1,8 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { CURRENT_QUOTA_MONTH } from '../src/transactions/quota-month.js';
 import { protectTenantTable, unprotectTenantTable } from './row-level-security.js';
-
-/** The first day of the current month in UTC: the quota period. */
-export const CURRENT_QUOTA_MONTH = `(date_trunc('month', now() AT TIME ZONE 'UTC'))::date`;
 
 /**
  * Issue 4 (transaction ingest):

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, OWNER_ROLE } from './row-level-security.js';
+import { APP_ROLE, OWNER_ROLE } from '../src/database/roles.js';
 
 /**
  * Each tenant's audit rows form a hash chain: `hash = sha256(canonical form of the row, including

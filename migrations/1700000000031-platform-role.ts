@@ -1,7 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { OWNER_ROLE } from './row-level-security.js';
-
-export const PLATFORM_ROLE = 'fraudguard_platform';
+import { OWNER_ROLE, PLATFORM_ROLE } from '../src/database/roles.js';
 
 /** What operators' tooling may touch across tenants, and nothing more (no DDL, no audit UPDATE/DELETE). */
 const PLATFORM_GRANTS: Record<string, string> = {

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, OWNER_ROLE, protectTenantTable, unprotectTenantTable } from './row-level-security.js';
+import { APP_ROLE, OWNER_ROLE } from '../src/database/roles.js';
+import { protectTenantTable, unprotectTenantTable } from './row-level-security.js';
 
 /**
  * Rebuilds every account's scoring profile from its stored transactions (as the owner, across

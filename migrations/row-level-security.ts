@@ -1,12 +1,11 @@
+import { APP_ROLE, OWNER_ROLE } from '../src/database/roles.js';
+
 /**
  * The one policy every tenant table gets (DESIGN.md, database rules): ENABLE and FORCE row-level
  * security, and a policy whose USING and WITH CHECK compare tenant_id with the transaction-local
  * app.current_tenant. With no tenant set the comparison is NULL, so no row is visible or writable.
  * Later migrations that add a tenant table call this too, so no table is ever left out.
  */
-export const OWNER_ROLE = 'fraudguard_owner';
-export const APP_ROLE = 'fraudguard_app';
-
 export const CURRENT_TENANT = `(SELECT NULLIF(current_setting('app.current_tenant', true), ''))`;
 
 export function protectTenantTable(table: string, appPrivileges: string): string {

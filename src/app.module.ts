@@ -9,7 +9,7 @@ import { IdempotencyModule } from './common/idempotency.module.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { TenantAuthGuard } from './common/tenant-auth.guard.js';
 import { createValidationPipe } from './common/validation.js';
-import type { AppConfig } from './config/app.config.js';
+import { configModule, type FraudGuardConfig } from './config/fraudguard.config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { TenantContextInterceptor } from './database/tenant-context.interceptor.js';
 import { HealthModule } from './health/health.module.js';
@@ -24,11 +24,12 @@ import { UserModule } from './users/user.module.js';
 @Module({})
 export class AppModule {
   /** `ownerDatabaseUrl` is for the operators' admin API only (src/admin); tenant traffic never sees it. */
-  static forRoot(config: AppConfig, appDatabaseUrl: string, extraModules: Type[] = [], ownerDatabaseUrl = config.databaseUrl): DynamicModule {
+  static forRoot(config: FraudGuardConfig, appDatabaseUrl: string, extraModules: Type[] = [], ownerDatabaseUrl = config.database.databaseUrl): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        DatabaseModule.forRoot(config, appDatabaseUrl),
+        configModule(config),
+        DatabaseModule.forRoot(appDatabaseUrl),
         AuditModule,
         MailModule,
         RateLimitModule,

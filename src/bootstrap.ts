@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { AppModule } from './app.module.js';
 import { registerJsonBodyParser } from './common/json-body.js';
 import { PROBLEM_BASE } from './common/problem.js';
-import type { AppConfig } from './config/app.config.js';
+import type { FraudGuardConfig } from './config/fraudguard.config.js';
 import { HttpMetrics } from './observability/http-metrics.js';
 import { createLogger, LazyChildLogger, PinoNestLogger } from './observability/logger.js';
 import { setupOpenApi } from './openapi.js';
@@ -58,14 +58,14 @@ function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void 
  * `extraModules` lets a test mount probe routes next to the real ones.
  */
 export async function createApp(
-  config: AppConfig,
+  config: FraudGuardConfig,
   appDatabaseUrl: string,
   extraModules: Type[] = [],
-  ownerDatabaseUrl = config.databaseUrl,
+  ownerDatabaseUrl = config.database.databaseUrl,
 ): Promise<NestFastifyApplication> {
   // One pino logger for Fastify (request-bound children carry request_id, then tenant_id) and Nest.
   // No per-request line at info: a debug line per response instead (see the onResponse hook).
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.app.logLevel);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
@@ -74,7 +74,7 @@ export async function createApp(
       new LazyChildLogger(parent as Logger, bindings, options) as unknown as FastifyBaseLogger,
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
-    trustProxy: config.trustProxy,
+    trustProxy: config.app.trustProxy,
     clientErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, appDatabaseUrl, extraModules, ownerDatabaseUrl), adapter, {

@@ -2,7 +2,8 @@ import './heap-tuning.js';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap.js';
-import { ConfigError, loadConfig } from './config/app.config.js';
+import { loadConfig } from './config/fraudguard.config.js';
+import { ConfigError } from './config/validate-config.js';
 import { prepareDatabase } from './database/database-startup.js';
 import { issueDemoApiKey } from './tenants/demo-api-key.js';
 
@@ -15,9 +16,9 @@ async function main(): Promise<void> {
   // owns its signals: the handler below drains first, then stops the embedded cluster itself.
   for (const signal of [...SHUTDOWN_SIGNALS, 'SIGHUP'] as const) process.removeAllListeners(signal);
 
-  const base = `http://localhost:${config.port}`;
-  const database = await prepareDatabase(config, async (owner) => {
-    const demoKey = config.demoApiKey ? await issueDemoApiKey(owner) : undefined;
+  const base = `http://localhost:${config.app.port}`;
+  const database = await prepareDatabase(config.database, async (owner) => {
+    const demoKey = config.database.demoApiKey ? await issueDemoApiKey(owner) : undefined;
     // Printed as soon as it exists: the key is stored only as a hash, so this is its one showing.
     if (demoKey) {
       process.stdout.write(
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   });
   const app = await createApp(config, database.appUrl, [], database.ownerUrl);
   const logger = new Logger('FraudGuard');
-  await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.app.port, host: config.app.host });
   logger.log(`FraudGuard listening on ${base}`);
 
   // Graceful shutdown. app.close() stops accepting connections, lets in-flight requests finish
@@ -42,9 +43,9 @@ async function main(): Promise<void> {
     stopping = true;
     logger.log(`${signal} received: draining in-flight requests`);
     const deadline = setTimeout(() => {
-      logger.error(`shutdown did not finish within ${config.shutdownTimeoutMs} ms; exiting`);
+      logger.error(`shutdown did not finish within ${config.app.shutdownTimeoutMs} ms; exiting`);
       process.exit(1);
-    }, config.shutdownTimeoutMs);
+    }, config.app.shutdownTimeoutMs);
     deadline.unref();
     try {
       await app.close();

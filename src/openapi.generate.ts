@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppModule } from './app.module.js';
 import { configureApp } from './bootstrap.js';
-import { loadConfig } from './config/app.config.js';
+import { loadConfig } from './config/fraudguard.config.js';
 import { buildOpenApiDocument, serialiseOpenApi } from './openapi.js';
 
 /** Never connected to: preview mode does not instantiate providers. */

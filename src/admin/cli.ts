@@ -13,7 +13,8 @@ import type { AuditOrigin } from '../audit/audit.entry.js';
 import { generateApiKey } from '../api-keys/api-key.token.js';
 import { ROLES, SCOPES } from '../common/auth-context.js';
 import { ProblemException } from '../common/problem.js';
-import { ConfigError, loadConfig } from '../config/app.config.js';
+import { loadConfig } from '../config/fraudguard.config.js';
+import { ConfigError } from '../config/validate-config.js';
 import { PLAN_NAMES, PLANS } from '../tenants/plans.js';
 import type { Plan } from '../tenants/plans.js';
 import { AdminTenantService, TENANT_STATUSES } from './admin-tenant.service.js';
@@ -336,7 +337,7 @@ export async function runCli(argv: string[]): Promise<number> {
   let stopEmbedded: (() => Promise<void>) | undefined;
   try {
     const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
-    const config = loadConfig();
+    const config = loadConfig().database;
     const context: Context = {
       values: parsed.values as Context['values'],
       positionals: parsed.positionals,

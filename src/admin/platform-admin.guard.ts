@@ -5,8 +5,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ACCESS_RULE, AccessRule } from '../common/authenticated.decorator.js';
 import { ProblemException } from '../common/problem.js';
 import { ApiProblems } from '../common/problem.schema.js';
-import type { AppConfig } from '../config/app.config.js';
-import { APP_CONFIG } from '../database/database.tokens.js';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/auth.config.js';
 import { NoTransaction } from '../database/tenant-context.interceptor.js';
 import { ADMIN_TOKEN_SCHEME } from '../openapi.js';
 
@@ -26,7 +26,7 @@ export function tokensMatch(given: string, expected: string): boolean {
  */
 @Injectable()
 export class PlatformAdminGuard implements CanActivate {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>) {}
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();

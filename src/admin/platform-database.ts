@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { PLATFORM_ROLE } from '../../migrations/1700000000031-platform-role.js';
+import { PLATFORM_ROLE } from '../database/roles.js';
 import { assertTenantId } from '../database/tenant-transaction.js';
 
 export type PlatformClient = Pick<pg.PoolClient, 'query'>;

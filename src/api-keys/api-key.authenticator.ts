@@ -1,10 +1,10 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import type { AppConfig } from '../config/app.config.js';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/auth.config.js';
 import type { AuthContext } from '../common/auth-context.js';
 import { ProblemException } from '../common/problem.js';
 import { assertTenantUsable } from '../common/tenant-status.js';
 import { AuthChangeListener } from '../database/auth-change-listener.js';
-import { APP_CONFIG } from '../database/database.tokens.js';
 import { ApiKeyLookupRepository, ApiKeyRecord } from './api-key-lookup.repository.js';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder.js';
 import { hashApiKey, isWellFormedApiKey } from './api-key.token.js';
@@ -33,7 +33,7 @@ export class ApiKeyAuthenticator implements OnModuleInit {
     private readonly lookup: ApiKeyLookupRepository,
     private readonly listener: AuthChangeListener,
     private readonly usage: ApiKeyUsageRecorder,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
   async onModuleInit(): Promise<void> {

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import { ROLES, Role } from '../common/auth-context.js';
-import type { AppConfig } from '../config/app.config.js';
-import { APP_CONFIG } from '../database/database.tokens.js';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/auth.config.js';
 
 export interface AccessClaims {
   sub: string;
@@ -28,7 +28,7 @@ export class AccessTokenService {
   readonly key: KeyObject;
   private readonly jwt: JwtService;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(@Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>) {
     let secret = config.jwtSecret;
     if (!secret) {
       secret = randomBytes(48).toString('base64url');

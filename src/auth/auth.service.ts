@@ -6,8 +6,8 @@ import { AuditWriter } from '../audit/audit.writer.js';
 import type { Role } from '../common/auth-context.js';
 import { ProblemException } from '../common/problem.js';
 import { assertTenantUsable } from '../common/tenant-status.js';
-import type { AppConfig } from '../config/app.config.js';
-import { APP_CONFIG } from '../database/database.tokens.js';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/auth.config.js';
 import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { MailService } from '../mail/mail.service.js';
@@ -62,7 +62,7 @@ export class AuthService {
     private readonly mail: MailService,
     private readonly db: TenantConnection,
     @Inject(REQUEST) private readonly request: FastifyRequest,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
   /** The tenant hint: the body's subdomain, else the Host's; both given and different → 403. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AppConfig } from '../config/app.config.js';
-import { APP_CONFIG } from '../database/database.tokens.js';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/auth.config.js';
 
 interface Attempts {
   count: number;
@@ -17,7 +17,7 @@ interface Attempts {
 export class UnknownEmailThrottle {
   private readonly attempts = new Map<string, Attempts>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>) {}
 
   lockedUntil(email: string): number | undefined {
     const entry = this.attempts.get(email);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import argon2 from 'argon2';
-import type { AppConfig } from '../config/app.config.js';
-import { APP_CONFIG } from '../database/database.tokens.js';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/auth.config.js';
 
 /**
  * argon2id with the OWASP parameters (≥ 19 MiB, t=2, p=1). `verify` always costs one argon2
@@ -13,7 +13,7 @@ export class PasswordHasher {
   private readonly options: argon2.HashOptions & { memoryCost: number; timeCost: number; parallelism: number };
   private dummyHash?: Promise<string>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(authConfig.KEY) config: ConfigType<typeof authConfig>) {
     this.options = { type: argon2.argon2id, memoryCost: config.argon2MemoryKib, timeCost: config.argon2TimeCost, parallelism: 1 };
   }
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AppConfig } from '../config/app.config.js';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/auth.config.js';
 import { AuthChangeListener } from '../database/auth-change-listener.js';
-import { APP_CONFIG } from '../database/database.tokens.js';
 import { NotifiedCache } from '../database/notified-cache.js';
 import { AuthLookupRepository, SubdomainTenant } from './auth-lookup.repository.js';
 
@@ -32,7 +32,7 @@ export class SubdomainResolver {
   constructor(
     private readonly lookup: AuthLookupRepository,
     listener: AuthChangeListener,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {
     this.tenants = new NotifiedCache(listener, config.apiKeyCacheTtlMs, (payload, _key, value) => payload === `tenant:${value.tenant_id}`);
   }

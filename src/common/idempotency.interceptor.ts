@@ -2,8 +2,8 @@ import { applyDecorators, CallHandler, ExecutionContext, Inject, Injectable, Nes
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import type { AppConfig } from '../config/app.config.js';
-import { APP_CONFIG } from '../database/database.tokens.js';
+import type { ConfigType } from '@nestjs/config';
+import { appConfig } from '../config/app.config.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { ProblemException } from './problem.js';
 
@@ -35,7 +35,7 @@ export function requestHash(method: string, url: string, body: unknown): string 
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly store: IdempotencyRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(appConfig.KEY) private readonly config: ConfigType<typeof appConfig>,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import pg from 'pg';
-import type { AppConfig } from '../config/app.config.js';
-import { APP_CONFIG, APP_DATABASE_URL } from './database.tokens.js';
+import type { ConfigType } from '@nestjs/config';
+import { databaseConfig } from '../config/database.config.js';
+import { APP_DATABASE_URL } from './database.tokens.js';
 
 type Handler = (payload: string) => void;
 
@@ -21,7 +22,7 @@ export class AuthChangeListener implements OnModuleDestroy {
   private readonly url: string;
 
   /** LISTEN needs a session of its own: through PgBouncer in transaction mode, use LISTEN_DATABASE_URL. */
-  constructor(@Inject(APP_DATABASE_URL) appUrl: string, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_DATABASE_URL) appUrl: string, @Inject(databaseConfig.KEY) config: ConfigType<typeof databaseConfig>) {
     this.url = config.listenDatabaseUrl ?? appUrl;
   }
 

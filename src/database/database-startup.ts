@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { appRoleUrl, AppConfig } from '../config/app.config.js';
+import type { ConfigType } from '@nestjs/config';
+import { appRoleUrl, databaseConfig } from '../config/database.config.js';
 import { createOwnerDataSource } from './data-source.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { DataSource } from 'typeorm';
@@ -19,7 +20,7 @@ const logger = new Logger('Database');
  * app role's URL. Runtime traffic never uses the owner connection.
  */
 export async function prepareDatabase(
-  config: AppConfig,
+  config: ConfigType<typeof databaseConfig>,
   afterMigrations?: (owner: DataSource) => Promise<void>,
 ): Promise<PreparedDatabase> {
   let ownerUrl = config.databaseUrl;

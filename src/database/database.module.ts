@@ -1,12 +1,13 @@
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
-import type { AppConfig } from '../config/app.config.js';
+import { databaseConfig } from '../config/database.config.js';
 import { AuthChangeListener } from './auth-change-listener.js';
 import { CurrentTransaction } from './current-transaction.js';
 import { appDataSourceOptions } from './data-source.js';
-import { APP_CONFIG, APP_DATABASE_URL } from './database.tokens.js';
+import { APP_DATABASE_URL } from './database.tokens.js';
 import { TenantTransactionAdapter } from './tenant-transaction.adapter.js';
 
 /**
@@ -17,26 +18,22 @@ import { TenantTransactionAdapter } from './tenant-transaction.adapter.js';
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(config: AppConfig, appDatabaseUrl: string): DynamicModule {
+  static forRoot(appDatabaseUrl: string): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
         // No retries: a database that does not answer at start-up is a configuration error, reported at once.
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({ ...appDataSourceOptions(appDatabaseUrl, config), retryAttempts: 1 }),
+          inject: [databaseConfig.KEY],
+          useFactory: (config: ConfigType<typeof databaseConfig>) => ({ ...appDataSourceOptions(appDatabaseUrl, config), retryAttempts: 1 }),
         }),
         ClsModule.forRoot({
           global: true,
           plugins: [new ClsPluginTransactional({ adapter: new TenantTransactionAdapter() })],
         }),
       ],
-      providers: [
-        { provide: APP_CONFIG, useValue: config },
-        { provide: APP_DATABASE_URL, useValue: appDatabaseUrl },
-        AuthChangeListener,
-        CurrentTransaction,
-      ],
-      exports: [APP_CONFIG, APP_DATABASE_URL, AuthChangeListener, CurrentTransaction],
+      providers: [{ provide: APP_DATABASE_URL, useValue: appDatabaseUrl }, AuthChangeListener, CurrentTransaction],
+      exports: [APP_DATABASE_URL, AuthChangeListener, CurrentTransaction],
     };
   }
 }

@@ -1,3 +1,2 @@
-/** Injection tokens of the database layer and configuration. */
+/** Injection tokens of the database layer. */
 export const APP_DATABASE_URL = Symbol('APP_DATABASE_URL');
-export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import type { AppConfig } from '../config/app.config.js';
-import { APP_CONFIG } from '../database/database.tokens.js';
+import type { ConfigType } from '@nestjs/config';
+import { rateLimitConfig } from '../config/rate-limit.config.js';
 
 /**
  * Readiness of Redis when REDIS_URL is set (rate-limit counters shared by the instances live
@@ -11,7 +11,7 @@ import { APP_CONFIG } from '../database/database.tokens.js';
 export class RedisProbe implements OnApplicationShutdown {
   private client?: Redis;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(rateLimitConfig.KEY) private readonly config: ConfigType<typeof rateLimitConfig>) {}
 
   get configured(): boolean {
     return !!this.config.redisUrl;

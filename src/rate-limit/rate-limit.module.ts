@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import type { AppConfig } from '../config/app.config.js';
-import { APP_CONFIG } from '../database/database.tokens.js';
+import type { ConfigType } from '@nestjs/config';
+import { rateLimitConfig } from '../config/rate-limit.config.js';
 import { RATE_LIMIT_STORE, RateLimitGuard } from './rate-limit.guard.js';
 import { MemoryRateLimitStore, RedisRateLimitStore } from './rate-limit.store.js';
 
@@ -8,8 +8,8 @@ import { MemoryRateLimitStore, RedisRateLimitStore } from './rate-limit.store.js
   providers: [
     {
       provide: RATE_LIMIT_STORE,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => {
+      inject: [rateLimitConfig.KEY],
+      useFactory: (config: ConfigType<typeof rateLimitConfig>) => {
         if (!config.rateLimitEnabled) return null;
         return config.redisUrl ? new RedisRateLimitStore(config.redisUrl, config.redisTimeoutMs) : new MemoryRateLimitStore();
       },

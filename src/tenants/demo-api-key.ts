@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { DEFAULT_TENANT_ID } from '../../migrations/1700000000002-tenant-id-everywhere.js';
+import { DEFAULT_TENANT_ID } from './default-tenant.js';
 import { generateApiKey } from '../api-keys/api-key.token.js';
 
 /**

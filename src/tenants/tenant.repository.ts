@@ -1,4 +1,4 @@
-import { CURRENT_QUOTA_MONTH } from '../../migrations/1700000000020-transaction-ingest.js';
+import { CURRENT_QUOTA_MONTH } from '../transactions/quota-month.js';
 import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 

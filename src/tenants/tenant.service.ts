@@ -5,8 +5,8 @@ import { ApiKeyRepository } from '../api-keys/api-key.repository.js';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { PasswordHasher } from '../auth/password.hasher.js';
 import { NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem.js';
-import type { AppConfig } from '../config/app.config.js';
-import { APP_CONFIG } from '../database/database.tokens.js';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/auth.config.js';
 import { RequestBound } from '../database/request-scope.js';
 import { TenantConnection } from '../database/tenant-connection.js';
 import { MailService } from '../mail/mail.service.js';
@@ -34,7 +34,7 @@ export class TenantService {
     private readonly audit: AuditWriter,
     private readonly mail: MailService,
     private readonly db: TenantConnection,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
   async getCurrent(): Promise<TenantRow> {

@@ -1,4 +1,4 @@
-import { CURRENT_QUOTA_MONTH } from '../../migrations/1700000000020-transaction-ingest.js';
+import { CURRENT_QUOTA_MONTH } from './quota-month.js';
 import { AUDIT_COLUMNS } from '../audit/audit.entry.js';
 
 /*

@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/bootstrap.js';
-import { loadConfig } from '../../src/config/app.config.js';
+import { loadConfig } from '../../src/config/fraudguard.config.js';
 import { createTestDatabase, TestDatabase } from './test-database.js';
 
 export interface TestApp {
@@ -28,7 +28,7 @@ export async function startTestApp(
     DEMO_API_KEY: 'false',
     ...options.env,
   });
-  const app = await createApp(config, db.appUrl, options.modules);
+  const app = await createApp(config, config.database.appDatabaseUrl ?? db.appUrl, options.modules);
   return {
     app,
     http: app.getHttpServer() as Server,

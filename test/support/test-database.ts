@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { appRoleUrl } from '../../src/config/app.config.js';
+import { appRoleUrl } from '../../src/config/database.config.js';
+import { DEV_APP_DB_PASSWORD } from '../../src/database/roles.js';
 
-export const APP_DB_PASSWORD = 'fraudguard_app_dev';
+export const APP_DB_PASSWORD = DEV_APP_DB_PASSWORD;
 
 export function databaseUrl(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);

@@ -1,0 +1,89 @@
+import { registerAs } from '@nestjs/config';
+import { Allow, IsDefined, IsOptional, ValidateIf } from 'class-validator';
+import { APP_ROLE, DEV_APP_DB_PASSWORD } from '../database/roles.js';
+import { IsEnvBoolean, IsEnvInteger, IsPostgresUrl, readBoolean, readInteger, validateConfig, type Env } from './validate-config.js';
+
+class DatabaseEnvironmentVariables {
+  @Allow()
+  NODE_ENV?: string;
+
+  @IsOptional()
+  @IsPostgresUrl()
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @IsPostgresUrl()
+  APP_DATABASE_URL?: string;
+
+  /** The development password must not reach a production database the app role logs in to. */
+  @ValidateIf((vars: DatabaseEnvironmentVariables) => vars.NODE_ENV === 'production' && vars.DATABASE_URL !== undefined && vars.APP_DATABASE_URL === undefined)
+  @IsDefined({ message: 'is required in production when APP_DATABASE_URL is not set' })
+  APP_DB_PASSWORD?: string;
+
+  @IsOptional()
+  @IsPostgresUrl()
+  LISTEN_DATABASE_URL?: string;
+
+  @IsOptional()
+  @IsEnvBoolean()
+  MIGRATIONS_RUN?: string;
+
+  @IsOptional()
+  @IsEnvInteger(1, 500)
+  DB_POOL_SIZE?: string;
+
+  @IsOptional()
+  @IsEnvInteger(1, 600_000)
+  DB_ACQUIRE_TIMEOUT_MS?: string;
+
+  @IsOptional()
+  @IsEnvInteger(1, 3_600_000)
+  DB_STATEMENT_TIMEOUT_MS?: string;
+
+  @IsOptional()
+  @IsEnvBoolean()
+  DB_PREPARED_STATEMENTS?: string;
+
+  @Allow()
+  EMBEDDED_PG_DIR?: string;
+
+  @IsOptional()
+  @IsEnvInteger(1, 65535)
+  EMBEDDED_PG_PORT?: string;
+
+  @IsOptional()
+  @IsEnvBoolean()
+  DEMO_API_KEY?: string;
+}
+
+/** Connections, pool and start-up work of PostgreSQL. */
+export const databaseConfig = registerAs('database', (env: Env = process.env) => {
+  const vars = validateConfig(env, DatabaseEnvironmentVariables);
+  return {
+    /** Owner connection (migrations, start-up tasks). Unset → embedded PostgreSQL. */
+    databaseUrl: vars.DATABASE_URL,
+    /** Runtime connection as the app role. Derived from databaseUrl when unset (appRoleUrl). */
+    appDatabaseUrl: vars.APP_DATABASE_URL,
+    appDbPassword: vars.APP_DB_PASSWORD ?? DEV_APP_DB_PASSWORD,
+    /** Direct (not pooled by PgBouncer) app-role connection for LISTEN. Defaults to the app URL. */
+    listenDatabaseUrl: vars.LISTEN_DATABASE_URL,
+    migrationsRun: readBoolean(vars.MIGRATIONS_RUN, true),
+    dbPoolSize: readInteger(vars.DB_POOL_SIZE, 10),
+    dbAcquireTimeoutMs: readInteger(vars.DB_ACQUIRE_TIMEOUT_MS, 3000),
+    dbStatementTimeoutMs: readInteger(vars.DB_STATEMENT_TIMEOUT_MS, 10_000),
+    /** Hot statements as named prepared statements (parsed and planned once per connection). */
+    dbPreparedStatements: readBoolean(vars.DB_PREPARED_STATEMENTS, true),
+    embeddedPgDir: vars.EMBEDDED_PG_DIR ?? '.data/postgres',
+    embeddedPgPort: readInteger(vars.EMBEDDED_PG_PORT, 54329),
+    /** On first start with only the demo tenant, issue and print a demo API key. */
+    demoApiKey: readBoolean(vars.DEMO_API_KEY, true),
+  };
+});
+
+/** The app role's URL: DATABASE_URL (or the embedded cluster's) with the app role's user and password. */
+export function appRoleUrl(ownerUrl: string, password: string): string {
+  const url = new URL(ownerUrl);
+  url.username = APP_ROLE;
+  url.password = password;
+  return url.toString();
+}
