@@ -24,11 +24,13 @@
  *
  * BENCH_SCENARIOS=fg-list,… runs only those scenarios (e.g. for a CPU profile with
  * BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=.data/profiles"; BENCH_CEILING_NODE_ARGS for the ceiling).
+ * BENCH_AB_REF=<git ref> runs the A/B mode instead (ab.mjs).
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../dist/src/database/embedded-postgres.js';
+import { runAB } from './ab.mjs';
 import { prepareDatabase, vacuumer, WRITTEN_TABLES } from './bench-database.mjs';
 import {
   env, fmt, load, measure, median, met, num, only, ratio, root, rotating, RssSampler, sealLagOf, serverNode, settings,
@@ -229,6 +231,7 @@ function busyReport(results) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
+  if (env.BENCH_AB_REF) return runAB(env.BENCH_AB_REF);
   const started = new Date();
   const loadBefore = os.loadavg();
   let cluster;
