@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AppConfig } from '../config/app.config.js';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/auth.config.js';
 import { AuthChangeListener } from '../database/auth-change-listener.js';
-import { APP_CONFIG } from '../database/database.tokens.js';
 import { NotifiedCache } from '../database/notified-cache.js';
 import { AuthLookupRepository, Principal } from './auth-lookup.repository.js';
 
@@ -18,7 +18,7 @@ export class UserPrincipals {
   constructor(
     private readonly lookup: AuthLookupRepository,
     listener: AuthChangeListener,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(authConfig.KEY) config: ConfigType<typeof authConfig>,
   ) {
     this.principals = new NotifiedCache(listener, config.apiKeyCacheTtlMs, (payload, key, value) =>
       payload === `user:${key}` || payload === `tenant:${value.tenant_id}`,

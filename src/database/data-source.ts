@@ -1,6 +1,7 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
-import type { AppConfig } from '../config/app.config.js';
+import type { ConfigType } from '@nestjs/config';
+import type { databaseConfig } from '../config/database.config.js';
 import { entities } from './entities.js';
 
 /** The owner's DataSource: migrations and start-up tasks only, never the request path. */
@@ -24,7 +25,7 @@ export function createOwnerDataSource(url: string): DataSource {
 /** The app role's pool: every request's transaction comes from here. */
 export function appDataSourceOptions(
   url: string,
-  config: Pick<AppConfig, 'dbPoolSize' | 'dbAcquireTimeoutMs' | 'dbStatementTimeoutMs'>,
+  config: Pick<ConfigType<typeof databaseConfig>, 'dbPoolSize' | 'dbAcquireTimeoutMs' | 'dbStatementTimeoutMs'>,
 ): DataSourceOptions {
   return {
     type: 'postgres',

@@ -4,8 +4,8 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import type { AppConfig } from '../config/app.config.js';
-import { APP_CONFIG } from './database.tokens.js';
+import type { ConfigType } from '@nestjs/config';
+import { databaseConfig } from '../config/database.config.js';
 
 /** Tenant ids are checked before they reach SQL, even though they also go through literal escaping. */
 const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -139,12 +139,12 @@ export async function runInTransaction<T>(
  */
 export class TenantTransactionAdapter implements TransactionalAdapter<DataSource, EntityManager, TenantTransactionOptions> {
   readonly connectionToken = getDataSourceToken();
-  readonly extraProviderTokens = [APP_CONFIG];
+  readonly extraProviderTokens = [databaseConfig.KEY];
   readonly defaultTxOptions: Partial<TenantTransactionOptions> = { tenantId: null, readOnly: false };
   private readonly logger = new Logger('TenantTransaction');
 
   optionsFactory = (dataSource: DataSource, extraProviders: unknown[]) => {
-    const config = extraProviders[0] as AppConfig;
+    const config = extraProviders[0] as ConfigType<typeof databaseConfig>;
     const prepared = config.dbPreparedStatements;
     // With prepared statements, their plans are generic: planned once per connection, not on every
     // execution (PostgreSQL would otherwise keep re-planning those whose custom plans look cheaper).
