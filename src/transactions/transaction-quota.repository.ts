@@ -16,10 +16,9 @@ export class TransactionQuotaRepository {
 
   /** Transactions ingested this UTC month (what the quota counts); the month is the database's, as the reservation's. */
   async transactionsThisMonth(tenantId: string): Promise<number> {
-    const usage = await this.txHost.tx.getRepository(TenantMonthlyUsage).findOne({
-      select: { transactions: true },
-      where: { tenantId, month: Raw((month) => `${month} = ${CURRENT_QUOTA_MONTH}`) },
-    });
+    const usage = await this.txHost.tx
+      .getRepository(TenantMonthlyUsage)
+      .findOneBy({ tenantId, month: Raw((month) => `${month} = ${CURRENT_QUOTA_MONTH}`) });
     return usage ? Number(usage.transactions) : 0;
   }
 }
