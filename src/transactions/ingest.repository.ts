@@ -71,7 +71,7 @@ export class IngestRepository {
   async context(tenantId: string, refs: string[], accountIds: string[], externalIds: string[]): Promise<IngestContext | undefined> {
     const sortedRefs = [...new Set(refs)].sort();
     const manager = this.txHost.tx;
-    // One read, prepared, for everything scoring needs (docs/benchmark.md step 1: PostgreSQL 4–5 → ~0.9 ms per ingest, 224 → ~340 req/s).
+    // One prepared read for everything scoring needs (docs/benchmark.md step 1: two prepared statements, single ingest 224 → ~340 req/s).
     const rows = await preparedQuery<ContextRow>(manager, INGEST_CONTEXT_SQL, [tenantId, sortedRefs, accountIds, externalIds]);
     const row = rows[0];
     if (!row) return undefined;
@@ -155,7 +155,7 @@ export class IngestRepository {
       textArray([...profiles.keys()], true),
       ...audit.slice(1),
     ];
-    // One write, prepared, for everything the ingest produces (docs/benchmark.md step 1: PostgreSQL 4–5 → ~0.9 ms per ingest, 224 → ~340 req/s).
+    // One prepared write for everything the ingest produces (docs/benchmark.md step 1: two prepared statements, single ingest 224 → ~340 req/s).
     const [result] = await preparedQuery<{ reserved: boolean }>(this.txHost.tx, INGEST_WRITE_SQL, params);
     return result.reserved;
   }
