@@ -1,5 +1,6 @@
 import { AUDIT_INSERT, AuditEntry, auditParams, AuditOrigin, VERIFY_CHAIN_SQL } from '../audit/audit.entry.js';
 import { TENANT_COLUMNS, TenantRow } from '../tenants/tenant.repository.js';
+import { CURRENT_QUOTA_MONTH } from '../transactions/quota-month.js';
 import type { PlatformClient, PlatformDatabase } from './platform-database.js';
 
 export interface TenantUsage {
@@ -21,8 +22,8 @@ const USAGE_COLUMNS = `json_build_object(
     'active_api_keys', (SELECT count(*) FROM tenant_api_keys k WHERE k.tenant_id = t.tenant_id AND k.is_active
                           AND (k.expires_at IS NULL OR k.expires_at > now()))::int,
     'accounts', (SELECT count(*) FROM accounts a WHERE a.tenant_id = t.tenant_id)::int,
-    'transactions_this_month', (SELECT count(*) FROM transactions x WHERE x.tenant_id = t.tenant_id
-                                  AND x.txn_time >= date_trunc('month', now()))::int,
+    'transactions_this_month', (SELECT coalesce(sum(q.transactions), 0) FROM tenant_monthly_usage q WHERE q.tenant_id = t.tenant_id
+                                  AND q.month = ${CURRENT_QUOTA_MONTH})::int,
     'open_alerts', (SELECT count(*) FROM fraud_alerts f WHERE f.tenant_id = t.tenant_id AND NOT f.handled)::int
   ) AS usage`;
 

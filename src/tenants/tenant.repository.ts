@@ -125,7 +125,7 @@ export class TenantRepository {
     const storage = STORAGE_TABLES.map((table) => `COALESCE((SELECT sum(pg_column_size(x.*)) FROM ${table} x WHERE x.tenant_id = $1), 0)`).join(' + ');
     const rows = await this.db.query<UsageRow>(
       // The quota counter, not a count of txn_time: it is what ingest enforces, so the two always agree.
-      `SELECT coalesce((SELECT u.transactions FROM tenant_monthly_usage u
+      `SELECT coalesce((SELECT sum(u.transactions) FROM tenant_monthly_usage u
                          WHERE u.tenant_id = $1 AND u.month = ${CURRENT_QUOTA_MONTH}), 0)::float8 AS transactions_this_month,
               (SELECT count(*) FROM tenant_users WHERE tenant_id = $1 AND is_active)::int AS active_users,
               t.max_transactions_per_month, t.max_users, t.max_storage_gb,

@@ -108,10 +108,10 @@ export class IngestRepository {
    * server-side), their alerts, the accounts' updated scoring profiles (a plain UPDATE: the
    * `accounts_profile` trigger gives every account its row when the account is created), the audit
    * row (the database appends it to the tenant's hash chain), and the quota reservation. The reservation counts the
-   * transactions against this month's quota only if they fit: the upsert locks the tenant's counter
-   * row and its WHERE sees the latest committed value, so concurrent ingests can never together pass
-   * the limit; the lock is held until the COMMIT that follows. Returns false when they do not fit —
-   * the caller then rolls everything back.
+   * transactions against this month's quota only if they fit (fg_quota_reserve: one of the tenant's
+   * slot counters, locked until the COMMIT that follows; concurrent ingests can never together pass
+   * the limit, and far from it they take different slots — docs/transactions.md, "Monthly quota").
+   * Returns false when they do not fit — the caller then rolls everything back.
    */
   async write(
     tenantId: string,

@@ -25,7 +25,7 @@ export const INGEST_CONTEXT_SQL = `WITH existing AS (
     ORDER BY p.account_id
       FOR UPDATE)
  SELECT t.ml_config, t.max_transactions_per_month,
-        coalesce((SELECT u.transactions FROM tenant_monthly_usage u
+        coalesce((SELECT sum(u.transactions) FROM tenant_monthly_usage u
                    WHERE u.tenant_id = $1 AND u.month = ${CURRENT_QUOTA_MONTH}), 0)::float8 AS used,
         (SELECT coalesce(json_agg(json_build_array(a.id, a.external_ref)), '[]')
            FROM (SELECT id, external_ref FROM created UNION ALL SELECT id, external_ref FROM existing) a) AS accounts,
@@ -47,17 +47,10 @@ const AUDIT_VALUES = AUDIT_COLUMNS.split(',')
  * on this side nor unescaping on the server's. Row n's reasons (profile) are element n - 1. The
  * profile rows come from unnest, whose estimate keeps their look-up a nested loop on the primary key
  * (jsonb_to_recordset's fixed 100-row guess made the generic plan read every profile of the tenant).
+ * The quota is reserved first (the main query reads it; the other CTEs run after it): fg_quota_reserve
+ * (migration 0060) adds the count to one of the tenant's slot counters only if it fits.
  */
-export const INGEST_WRITE_SQL = `WITH quota AS (
-         INSERT INTO tenant_monthly_usage AS u (tenant_id, month, transactions)
-         SELECT t.tenant_id, ${CURRENT_QUOTA_MONTH}, $2::int
-           FROM tenants t
-          WHERE t.tenant_id = $1 AND (t.max_transactions_per_month IS NULL OR $2::int <= t.max_transactions_per_month)
-         ON CONFLICT (tenant_id, month) DO UPDATE
-            SET transactions = u.transactions + EXCLUDED.transactions, updated_at = now()
-          WHERE u.transactions + EXCLUDED.transactions <=
-                coalesce((SELECT t.max_transactions_per_month FROM tenants t WHERE t.tenant_id = $1), 9223372036854775807)
-         RETURNING 1),
+export const INGEST_WRITE_SQL = `WITH quota AS (SELECT fg_quota_reserve($1, $2::int) AS reserved),
        txns AS (
          INSERT INTO transactions (tenant_id, id, account_id, external_id, amount, currency, merchant, merchant_category,
                                    country, ip_address, device_id, txn_time, status, risk_score, risk_level, reasons,
@@ -82,7 +75,7 @@ export const INGEST_WRITE_SQL = `WITH quota AS (
           WHERE p.tenant_id = $1 AND p.account_id = r.account_id),
        audit AS (
          INSERT INTO audit_logs (${AUDIT_COLUMNS}) VALUES ($1, ${AUDIT_VALUES}))
-       SELECT EXISTS (SELECT FROM quota) AS reserved`;
+       SELECT (SELECT reserved FROM quota) AS reserved`;
 
 /**
  * Account refs a concurrent request created after INGEST_CONTEXT_SQL's snapshot ($2): read, with

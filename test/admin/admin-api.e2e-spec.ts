@@ -46,6 +46,11 @@ describe('admin API (platform operators)', () => {
     a = await seedTenant(t.db.ownerUrl, { scopes: ['read:transactions', 'read:audit'] });
     b = await seedTenant(t.db.ownerUrl, { status: 'TRIAL', trialEndsAt: new Date(Date.now() - 86400_000) });
     await seedDomainRows(t.db.ownerUrl, a.tenantId);
+    // The fixture's transaction is inserted behind ingest's back: counted here as ingest counts it
+    // (usage is the quota's slot counters, summed).
+    await withClient(t.db.ownerUrl, (client) =>
+      client.query(`INSERT INTO tenant_monthly_usage (tenant_id, month, slot, transactions) VALUES ($1, (date_trunc('month', now() AT TIME ZONE 'UTC'))::date, 3, 1)`, [a.tenantId]),
+    );
   });
   afterAll(() => t.close());
 

@@ -34,7 +34,7 @@ describe('Idempotency-Key on create routes', () => {
     expect(again.body).toEqual(first.body);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(await txnCount(a)).toBe(1);
-    expect(await count(a, `SELECT transactions::int AS n FROM tenant_monthly_usage WHERE tenant_id = $1`)).toBe(1);
+    expect(await count(a, `SELECT sum(transactions)::int AS n FROM tenant_monthly_usage WHERE tenant_id = $1`)).toBe(1);
     expect(await count(a, `SELECT count(*)::int AS n FROM audit_logs WHERE tenant_id = $1 AND action = 'transaction.create'`)).toBe(1);
   });
 
