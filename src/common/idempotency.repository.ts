@@ -63,11 +63,17 @@ export class IdempotencyRepository {
     return rows.length === 1;
   }
 
-  /** Drops some of the tenant's expired keys; bounded so it never becomes the request's cost. */
+  /**
+   * Drops some of the tenant's expired keys; bounded so it never becomes the request's cost. Rows
+   * another transaction holds (a concurrent purge, a reuse of the key) are skipped, not waited for:
+   * otherwise two purging requests of one tenant would run one after the other, the second holding
+   * its own locks (profiles, quota slot) while it waits.
+   */
   async purgeExpired(tenantId: string): Promise<void> {
     await this.manager.query(
       `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND (tenant_id, idempotency_key) IN (
-         SELECT tenant_id, idempotency_key FROM idempotency_keys WHERE tenant_id = $1 AND expires_at <= now() LIMIT 100)`,
+         SELECT tenant_id, idempotency_key FROM idempotency_keys WHERE tenant_id = $1 AND expires_at <= now()
+          LIMIT 100 FOR UPDATE SKIP LOCKED)`,
       [tenantId],
     );
   }

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import pg from 'pg';
 import request from 'supertest';
 import { seedTenant, SeededTenant } from '../support/fixtures.js';
@@ -114,5 +115,32 @@ describe('Idempotency-Key on create routes', () => {
     expect(await txnCount(a)).toBe(before + 2);
     await post(a, '/api/v1/transactions', 'bad key with spaces', { account_ref: 'idem', amount: 1, currency: 'EUR', merchant: 'M' }).expect(400);
     await post(a, '/api/v1/transactions', 'x'.repeat(256), { account_ref: 'idem', amount: 1, currency: 'EUR', merchant: 'M' }).expect(400);
+  });
+
+  it('purges expired keys without waiting for one another transaction holds', async () => {
+    await withClient(t.db.ownerUrl, (client) =>
+      client.query(
+        `INSERT INTO idempotency_keys (tenant_id, idempotency_key, request_hash, status_code, response, expires_at)
+         SELECT $1, 'old-' || i, repeat('0', 64), 201, '{}', now() - interval '1 hour' FROM generate_series(1, 3) i`,
+        [b.tenantId],
+      ),
+    );
+    // A concurrent purge (or a reuse of the expired key) holds one of them until it commits.
+    const holder = new pg.Client({ connectionString: t.db.ownerUrl });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query(`SELECT FROM idempotency_keys WHERE tenant_id = $1 AND idempotency_key = 'old-1' FOR UPDATE`, [b.tenantId]);
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0); // this request purges
+    try {
+      await post(b, '/api/v1/transactions', 'purging', { account_ref: 'idem', amount: 1, currency: 'EUR', merchant: 'M' }).timeout(10_000).expect(201);
+    } finally {
+      random.mockRestore();
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    const left = await withClient(t.db.ownerUrl, async (client) =>
+      (await client.query(`SELECT idempotency_key FROM idempotency_keys WHERE tenant_id = $1 AND idempotency_key LIKE 'old-%'`, [b.tenantId])).rows,
+    );
+    expect(left).toEqual([{ idempotency_key: 'old-1' }]); // left for a later purge
   });
 });
