@@ -125,11 +125,13 @@ async function seed(url, build) {
     }
     const { rows: [{ usage }] } = await client.query(`SELECT to_regclass('public.tenant_monthly_usage') IS NOT NULL AS usage`);
     if (usage) {
+      // Replaced, not upserted: the same statements fit a one-row-per-month key and the slotted one
+      // (migration 0060, where the row lands in slot 0, the column's default).
+      await client.query(`DELETE FROM tenant_monthly_usage WHERE tenant_id LIKE 'bench%'`);
       await client.query(
         `INSERT INTO tenant_monthly_usage (tenant_id, month, transactions)
          SELECT tenant_id, (date_trunc('month', now() AT TIME ZONE 'UTC'))::date, count(*) FROM transactions
-          WHERE tenant_id LIKE 'bench%' GROUP BY tenant_id
-         ON CONFLICT (tenant_id, month) DO UPDATE SET transactions = EXCLUDED.transactions`,
+          WHERE tenant_id LIKE 'bench%' GROUP BY tenant_id`,
       );
     }
     // What autovacuum would do after a bulk load: set the visibility map and hint bits, collect statistics.
