@@ -61,7 +61,7 @@ export class UserService {
     return userView(user);
   }
 
-  me(auth: AuthContext): Promise<UserView> {
+  async me(auth: AuthContext): Promise<UserView> {
     return this.get(auth, callerId(auth));
   }
 
