@@ -75,6 +75,12 @@ export interface LoginUserView {
   last_login: Date | null;
 }
 
+/**
+ * What login answers.
+ * Its service returns it with `satisfies`, not as a declared return type: the Swagger plugin
+ * documents a named non-class return type as a bare `object`, and openapi.json pins what this
+ * route documents.
+ */
 export type LoginView = TokenPair & { user: LoginUserView };
 
 export function loginUserView(user: LoggedInUser): LoginUserView {

@@ -72,8 +72,8 @@ export class AuthService {
     if (steps > 0 && this.config.loginSlowdownMs > 0) this.transaction.delayErrorAnswer(Math.min(steps * this.config.loginSlowdownMs, 10_000));
   }
 
-  /** `host` is the request's host name: on a tenant's subdomain it is the tenant hint. */
-  async login(dto: LoginDto, host: string | undefined): Promise<LoginView> {
+  /** `host` is the request's host name: on a tenant's subdomain it is the tenant hint. The answer is a LoginView. */
+  async login(dto: LoginDto, host: string | undefined) {
     const hint = this.subdomainHint(dto.subdomain, host);
     const candidates = (await this.auth.loginCandidates(dto.email, hint)).filter((c) => c.is_active);
     if (candidates.length === 0) return this.failUnknownEmail(dto);
@@ -124,7 +124,7 @@ export class AuthService {
     throw invalidCredentials();
   }
 
-  private async completeLogin(candidate: LoginCandidate, password: string): Promise<LoginView> {
+  private async completeLogin(candidate: LoginCandidate, password: string) {
     assertTenantUsable(candidate.tenant_status, candidate.trial_ends_at);
     await this.transaction.setTenant(candidate.tenant_id);
     const rehash = this.hasher.needsRehash(candidate.password_hash) ? await this.hasher.hash(password) : null;
@@ -132,7 +132,7 @@ export class AuthService {
     if (!user) throw invalidCredentials(); // deactivated between the look-up and now
     await this.audit.record(undefined, { action: 'auth.login', resourceType: 'user', resourceId: user.id, userId: user.id,
       newValue: rehash ? { password_rehashed: true } : undefined });
-    return { ...(await this.issueTokens(user.tenantId, user.id, user.role, randomUUID())), user: loginUserView(user) };
+    return { ...(await this.issueTokens(user.tenantId, user.id, user.role, randomUUID())), user: loginUserView(user) } satisfies LoginView;
   }
 
   private async issueTokens(tenantId: string, userId: number, role: Role, familyId: string): Promise<TokenPair> {

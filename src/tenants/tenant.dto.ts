@@ -180,13 +180,19 @@ export function tenantView(tenant: Tenant): TenantView {
   };
 }
 
-/** The signup's answer: the new tenant, its default API key (shown here only) and its ADMIN. */
+/**
+ * The signup's answer: the new tenant, its default API key (shown here only) and its ADMIN.
+ * Its service returns it with `satisfies`, not as a declared return type: the Swagger plugin
+ * documents a named non-class return type as a bare `object`, and openapi.json pins what this
+ * route documents.
+ */
 export type SignupView = TenantView & {
   api_key: string;
   api_key_id: number;
   admin_user: { id: number; email: string; full_name: string | null; role: Role };
 };
 
+/** GET /tenants/usage; returned with `satisfies`, as SignupView is. */
 export interface UsageView {
   transactions_this_month: number;
   transactions_limit: number;

@@ -58,7 +58,7 @@ export class TenantService {
    * rows. The key is in this answer and nowhere else. The welcome e-mail goes out after COMMIT; its
    * failure cannot undo the signup.
    */
-  async signup(dto: SignupDto): Promise<SignupView> {
+  async signup(dto: SignupDto) {
     if (!this.config.signupEnabled) {
       throw new ProblemException(403, 'signup-disabled', 'Signup disabled', 'Self-service signup is not open on this installation');
     }
@@ -114,7 +114,7 @@ export class TenantService {
       api_key: issued.key,
       api_key_id: key.id,
       admin_user: { id: admin.id, email: admin.email, full_name: admin.fullName, role: admin.role },
-    };
+    } satisfies SignupView;
   }
 
   /** The seed's TenantUpdate; the audit row holds the old and new value of every field that changed. */
@@ -151,7 +151,7 @@ export class TenantService {
     return after;
   }
 
-  async usage(auth: AuthContext): Promise<UsageView> {
+  async usage(auth: AuthContext) {
     const row = await this.tenants.usage(auth.tenantId);
     if (!row) throw new NotFoundProblem('Tenant');
     const bytes = Number(row.storage_bytes);
@@ -164,6 +164,6 @@ export class TenantService {
       storage_used_bytes: bytes,
       storage_used_gb: Number((bytes / 1024 ** 3).toFixed(9)),
       storage_limit_gb: row.max_storage_gb,
-    };
+    } satisfies UsageView;
   }
 }
