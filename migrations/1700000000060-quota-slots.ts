@@ -7,13 +7,14 @@ export const QUOTA_SLOTS = 16;
 /** The most one call may reserve: a batch's maximum (BATCH_MAX); larger counts are refused with an error. */
 export const QUOTA_RESERVE_MAX = 1000;
 
-/** Adds p_count to a slot row no other transaction holds, the backend's own first. */
-const TAKE_FREE_SLOT = `UPDATE public.tenant_monthly_usage u SET transactions = u.transactions + p_count, updated_at = now()
+/** Adds p_count to a slot row no other transaction holds, among those `where` picks, in `order`. */
+function takeFreeSlot(where: string, order = ''): string {
+  return `UPDATE public.tenant_monthly_usage u SET transactions = u.transactions + p_count, updated_at = now()
      WHERE u.tenant_id = p_tenant AND u.month = v_month
        AND u.slot = (SELECT f.slot FROM public.tenant_monthly_usage f
-                      WHERE f.tenant_id = p_tenant AND f.month = v_month
-                      ORDER BY (f.slot + ${QUOTA_SLOTS} - v_home) % ${QUOTA_SLOTS}
-                      LIMIT 1 FOR UPDATE SKIP LOCKED)`;
+                      WHERE f.tenant_id = p_tenant AND f.month = v_month AND ${where}
+                      ${order} LIMIT 1 FOR UPDATE SKIP LOCKED)`;
+}
 
 /**
  * Inserts the month's slot rows this statement does not see, in slot order. Only those: a conflict
@@ -27,18 +28,22 @@ const CREATE_MISSING_SLOTS = `INSERT INTO public.tenant_monthly_usage (tenant_id
     ON CONFLICT DO NOTHING`;
 
 /**
- * Adds p_count to one slot row of the month, whose lock the transaction then holds until it ends: a
- * free one if any; else the month's missing rows are created (in slot order) and one of those taken;
- * else — all sixteen held by others — the backend's own, waiting for it.
+ * Adds p_count to one slot row of the month, whose lock the transaction then holds until it ends:
+ * the backend's own if free (one row read); else the next free one; else the month's missing rows
+ * are created (in slot order) and one of those taken; else — all sixteen held by others — the
+ * backend's own, waiting for it.
  */
 const TAKE_SLOT = `
-    ${TAKE_FREE_SLOT};
+    ${takeFreeSlot('f.slot = v_home')};
     IF NOT FOUND THEN
-      ${CREATE_MISSING_SLOTS};
-      ${TAKE_FREE_SLOT};
+      ${takeFreeSlot('true', `ORDER BY (f.slot + ${QUOTA_SLOTS} - v_home) % ${QUOTA_SLOTS}`)};
       IF NOT FOUND THEN
-        UPDATE public.tenant_monthly_usage u SET transactions = u.transactions + p_count, updated_at = now()
-         WHERE u.tenant_id = p_tenant AND u.month = v_month AND u.slot = v_home;
+        ${CREATE_MISSING_SLOTS};
+        ${takeFreeSlot('true')};
+        IF NOT FOUND THEN
+          UPDATE public.tenant_monthly_usage u SET transactions = u.transactions + p_count, updated_at = now()
+           WHERE u.tenant_id = p_tenant AND u.month = v_month AND u.slot = v_home;
+        END IF;
       END IF;
     END IF;`;
 
@@ -49,13 +54,13 @@ const TAKE_SLOT = `
  *
  * - every reservation adds to ONE slot row of (tenant, month) and holds that row's lock until its
  *   transaction ends, so at any moment at most QUOTA_SLOTS reservations are uncommitted;
- * - fast path (far from the limit): take a free slot (SKIP LOCKED, starting at the backend's own),
- *   add to it, then — in a new statement, so with a snapshot taken after the lock — sum the slots;
- *   accept if the sum plus what the other QUOTA_SLOTS - 1 slots' holders can still commit
- *   (each at most QUOTA_RESERVE_MAX) stays within the limit. Otherwise the subtransaction rolls
- *   back, which undoes the addition and releases the slot;
- * - slow path (near the limit): create the month's missing slot rows (waiting for anyone creating
- *   them), lock all of them in slot order, sum exactly, add only if it fits.
+ * - fast path, in a subtransaction: take a free slot (SKIP LOCKED, the backend's own first), add to
+ *   it, then — in a new statement, so with a snapshot taken after the lock — sum the slots; accept if
+ *   the sum plus what the other QUOTA_SLOTS - 1 slots' holders can still commit (each at most
+ *   QUOTA_RESERVE_MAX) stays within the limit. Otherwise (near the limit) the subtransaction rolls
+ *   back, which undoes the addition and releases the slot, and
+ * - the slow path runs: create the month's missing slot rows (waiting for anyone creating them),
+ *   lock all of them in slot order, sum exactly, add only if it fits.
  *
  * Needs READ COMMITTED (a new snapshot per statement); anything else is refused with an error.
  */
@@ -76,13 +81,9 @@ const RESERVE_FUNCTION = `
       RAISE EXCEPTION 'fg_quota_reserve needs READ COMMITTED' USING ERRCODE = 'feature_not_supported';
     END IF;
 
-    SELECT t.max_transactions_per_month,
-           (SELECT coalesce(sum(u.transactions), 0) FROM public.tenant_monthly_usage u
-             WHERE u.tenant_id = p_tenant AND u.month = v_month)
-      INTO v_limit, v_used
-      FROM public.tenants t WHERE t.tenant_id = p_tenant;
-    IF NOT FOUND OR v_used + p_count > v_limit THEN
-      RETURN false; -- committed usage only grows within a month: this can never fit
+    SELECT t.max_transactions_per_month INTO v_limit FROM public.tenants t WHERE t.tenant_id = p_tenant;
+    IF NOT FOUND OR p_count > v_limit THEN
+      RETURN false;
     END IF;
 
     IF v_limit IS NULL THEN
@@ -90,7 +91,7 @@ const RESERVE_FUNCTION = `
       RETURN true;
     END IF;
 
-    IF v_used + p_count + ${(QUOTA_SLOTS - 1) * QUOTA_RESERVE_MAX} <= v_limit THEN
+    IF p_count + ${(QUOTA_SLOTS - 1) * QUOTA_RESERVE_MAX} <= v_limit THEN
       BEGIN
         ${TAKE_SLOT}
         -- A new statement: its snapshot is taken after the lock.
