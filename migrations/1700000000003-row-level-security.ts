@@ -57,6 +57,10 @@ export class RowLevelSecurity1700000000003 implements MigrationInterface {
       GRANT SELECT ON migrations TO ${APP_ROLE};
       ALTER FUNCTION update_updated_at_column() OWNER TO ${OWNER_ROLE};
     `);
+    // The single-tenant tables may be busy. Their locks are taken together, referencing tables
+    // before the tables they reference: an INSERT locks its table first and the referenced one for
+    // its key check, so in this order neither can end up waiting for the other.
+    await q.query(`LOCK TABLE fraud_alerts, transactions, accounts, system_logs IN ACCESS EXCLUSIVE MODE`);
     for (const [table, privileges] of Object.entries(TENANT_TABLES)) {
       await q.query(protectTenantTable(table, privileges));
     }

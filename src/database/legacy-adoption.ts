@@ -342,11 +342,39 @@ export interface MigrationRun {
  */
 export async function migrateDatabase(owner: DataSource, options: { tenantPlan?: Plan } = {}): Promise<MigrationRun> {
   const inspection = await adoptLegacyDatabase(owner);
-  const applied = (await owner.runMigrations({ transaction: 'each' })).map((migration) => migration.name);
+  const applied = await runMigrationsRetryingLockConflicts(owner);
   if (!applied.includes(new TenantIdEverywhere1700000000002().name)) return { inspection, applied };
   const plan = options.tenantPlan ?? 'ENTERPRISE';
   if (plan !== 'ENTERPRISE') await setConvertedTenantPlan(owner, plan);
   return { inspection, applied, convertedTenantPlan: plan };
+}
+
+/** How often a run that lost a lock conflict starts again. */
+const RUN_ATTEMPTS = 5;
+
+/**
+ * Runs the pending migrations; answers the names of those this run applied. A transactional
+ * migration that meets a deadlock or a lock timeout on a busy table rolls back whole, and the
+ * step-by-step ones can be run again, so the run simply starts again from the first pending one.
+ */
+async function runMigrationsRetryingLockConflicts(owner: DataSource): Promise<string[]> {
+  const before = new Set(await recordedMigrations(owner));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await owner.runMigrations({ transaction: 'each' });
+      break;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if ((code !== '40P01' && code !== '55P03') || attempt >= RUN_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+  return (await recordedMigrations(owner)).filter((name) => !before.has(name));
+}
+
+async function recordedMigrations(owner: DataSource): Promise<string[]> {
+  const rows: { name: string }[] = await owner.query(`SELECT name FROM migrations ORDER BY id`).catch(() => []);
+  return rows.map((row) => row.name);
 }
 
 /** The converted (default) tenant's plan and that plan's limits, with no trial end. */

@@ -117,7 +117,7 @@ export function legacyDataSql({ transactions }) {
     SELECT CASE WHEN j % 2 = 0 THEN ${serialUuid('0001', 'j')} ELSE md5('txn-' || j)::uuid END,
            ${serialUuid('0000', `1 + (j - 1) % ${accounts}`)},
            CASE WHEN j % 3 = 0 THEN 'EXT-' || j END,
-           round(((j * 7919) % 100000) / 100.0 + 0.0125, 4),
+           round(((j::bigint * 7919) % 100000) / 100.0 + 0.0125, 4),
            (ARRAY['EUR', 'USD', 'GBP'])[1 + j % 3],
            'Merchant ' || (j % 500),
            CASE WHEN j % 11 = 0 THEN NULL ELSE lpad((5000 + j % 100)::text, 4, '0') END,
