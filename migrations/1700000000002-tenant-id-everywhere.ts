@@ -15,7 +15,7 @@ import {
 const LEGACY_TABLES = ['accounts', 'transactions', 'fraud_alerts', 'system_logs'];
 
 /** The single-tenant staff references of fraud_alerts: integer ids of users that have no tenant_users row. */
-export const LEGACY_STAFF_COLUMNS = { assignee_id: 'legacy_assignee_id', handled_by: 'legacy_handled_by' } as const;
+const LEGACY_STAFF_COLUMNS = { assignee_id: 'legacy_assignee_id', handled_by: 'legacy_handled_by' } as const;
 
 const TENANT_KEYS: ForeignKeySpec[] = [
   { table: 'accounts', name: 'fk_accounts_tenant', columns: ['tenant_id'], referencedTable: 'tenants', referencedColumns: ['tenant_id'], onDelete: 'CASCADE' },

@@ -34,7 +34,7 @@ function isLockConflict(error: unknown): boolean {
  */
 export async function inShortTransaction(q: QueryRunner, work: string | ((q: QueryRunner) => Promise<void>)): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    await q.startTransaction();
+    await q.startTransaction(); // when this fails there is no transaction to roll back
     try {
       await q.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT_MS}ms'`);
       if (typeof work === 'string') await q.query(work);
