@@ -36,7 +36,7 @@ describe('audit trail: hash chain, verify, list and exports', () => {
         resource_type: 'user',
         resource_id: 9,
         old_value: { email: 'old@x.example', password_hash: '$argon2id$secret' },
-        new_value: { email: 'new@x.example', password: 'hunter2', nested: { api_key: 'fgk_live_x', keyHash: 'abc', refreshToken: 't' } },
+        new_value: { email: 'new@x.example', password: 'hunter2', nested: { api_key: 'fgk_live_secret-probe-key', keyHash: 'abc', refreshToken: 't' } },
       })
       .expect(201);
     expect(res.body).toEqual({ ok: true });
@@ -53,7 +53,7 @@ describe('audit trail: hash chain, verify, list and exports', () => {
       nested: { api_key: '[REDACTED]', keyHash: '[REDACTED]', refreshToken: '[REDACTED]' },
       actor: { api_key_id: a.apiKeyId, api_key_prefix: a.apiKey.slice(0, 16) },
     });
-    expect(JSON.stringify(row)).not.toMatch(/hunter2|argon2id|fgk_live_x/);
+    expect(JSON.stringify(row)).not.toMatch(/hunter2|argon2id|secret-probe-key/);
     expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
