@@ -11,23 +11,20 @@ const INDEXES: [name: string, definition: string][] = [
 ];
 
 /**
- * Finds the rows a seal may link: those of transactions that can no longer commit an audit row below
- * the horizon. `v_snapshot` is taken before anything else (no lock, no xid of the sealer's own yet).
- * Every xid below the snapshot's xmax that is not in its xip list had finished when it was taken;
- * every xid assigned later is at or above xmax. A running xid holds back the horizon unless pg_locks
- * proves its transaction belongs to another database (it holds a relation lock there), which can
- * never write to this audit_logs: a long transaction elsewhere on the server does not delay sealing.
- * An xid pg_locks cannot place (its lock not yet taken, no relation locked) holds the horizon back.
+ * The horizon below which a seal may link rows: no transaction that could still commit an audit row
+ * with a smaller txid is running. `v_snapshot` is taken before anything else (no lock, no xid of the
+ * sealer's own yet). Every xid below the snapshot's xmax that is not in its xip list had finished
+ * when it was taken; every xid assigned later is at or above xmax. A running xid holds the horizon
+ * back unless pg_stat_activity shows it to be the transaction of a backend connected to another
+ * database (a backend never changes database, so such a transaction can never write to this
+ * audit_logs): a long transaction elsewhere on the server does not delay sealing. Anything not
+ * placed that way (a prepared transaction, a backend gone from the view) holds the horizon back.
  */
 const HORIZON = `
     SELECT COALESCE(min(x), pg_snapshot_xmax(v_snapshot))::text::bigint INTO v_horizon
       FROM pg_snapshot_xip(v_snapshot) AS x
-     WHERE x::xid NOT IN (
-             SELECT own.transactionid FROM pg_locks own
-              WHERE own.locktype = 'transactionid' AND own.mode = 'ExclusiveLock' AND own.granted
-                AND EXISTS (SELECT FROM pg_locks rel
-                             WHERE rel.locktype = 'relation' AND rel.virtualtransaction = own.virtualtransaction
-                               AND rel.database <> 0 AND rel.database <> v_database))`;
+     WHERE NOT EXISTS (SELECT FROM pg_stat_activity s
+                        WHERE s.backend_xid = x::xid AND s.datid <> v_database)`;
 
 /** Writers no longer chain: the row is normalised, stamped with its transaction and left unsealed. */
 const CHAIN_TRIGGER = `
@@ -81,10 +78,11 @@ const SEAL_FUNCTION = `
       v_horizon bigint;
       v_head audit_chain_heads;
       r audit_logs;
+      -- text[], not char(64)[]: array_append then extends the array in place (a bpchar append copies it).
       v_ids bigint[] := '{}';
       v_seqs bigint[] := '{}';
-      v_prev_hashes char(64)[] := '{}';
-      v_hashes char(64)[] := '{}';
+      v_prev_hashes text[] := '{}';
+      v_hashes text[] := '{}';
       v_updated integer;
     BEGIN
       IF v_tenant IS NULL THEN
@@ -110,10 +108,10 @@ const SEAL_FUNCTION = `
         r.seq := v_head.seq + 1;
         r.prev_hash := v_head.hash;
         r.hash := fg_audit_hash(r);
-        v_ids := v_ids || r.id;
-        v_seqs := v_seqs || r.seq;
-        v_prev_hashes := v_prev_hashes || r.prev_hash;
-        v_hashes := v_hashes || r.hash;
+        v_ids := array_append(v_ids, r.id);
+        v_seqs := array_append(v_seqs, r.seq);
+        v_prev_hashes := array_append(v_prev_hashes, r.prev_hash::text);
+        v_hashes := array_append(v_hashes, r.hash::text);
         v_head.seq := r.seq;
         v_head.last_id := r.id;
         v_head.hash := r.hash;
