@@ -4,8 +4,8 @@ import { seedTenant, SeededTenant } from '../support/fixtures.js';
 import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
 
 const TOKEN = 'sealer-failover-token-' + 'z'.repeat(32);
-const ROWS = 60_000;
-const BATCH = 15_000;
+const ROWS = 40_000;
+const BATCH = 10_000;
 
 async function gauge(app: AppProcess, name: string): Promise<number | undefined> {
   const res = await fetch(`${app.baseUrl}/metrics`, { headers: { 'X-Admin-Token': TOKEN } });
