@@ -88,7 +88,7 @@ export class AuditSealer implements OnApplicationBootstrap, OnModuleDestroy {
         await client.connect();
         await this.lead(client, () => (backoff = RECONNECT_MIN_MS));
       } catch (error) {
-        if (!this.stopped) this.logger.warn(`audit sealer connection failed: ${(error as Error).message}; retrying in ${backoff} ms`);
+        if (!this.stopped) this.logger.warn(`audit sealer: ${(error as Error).message}; reconnecting in ${backoff} ms`);
       } finally {
         if (this.leading) this.logger.log('stopped leading audit sealing');
         this.leading = false;
@@ -101,13 +101,17 @@ export class AuditSealer implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** On one connection: wait for the leader lock, then seal every interval until stopped or the connection fails. */
+  /**
+   * On one connection: wait for the leader lock, then seal every interval until stopped or a query
+   * fails. The back-off resets only after a pass (or, while waiting, a lock request) succeeds, so a
+   * pass that keeps failing reconnects ever more slowly.
+   */
   private async lead(client: pg.Client, healthy: () => void): Promise<void> {
     while (!this.stopped) {
       if (!this.leading) {
         this.leading = await tryLeadSealing(client);
-        healthy();
         if (!this.leading) {
+          healthy();
           await this.pause(LEADER_POLL_MS);
           continue;
         }
