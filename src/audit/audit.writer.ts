@@ -12,8 +12,8 @@ export type { AuditEntry, AuditSeverity } from './audit.entry.js';
  * Writes one audit_logs row in the current transaction, so the row exists exactly when the change
  * it describes does, in the transaction's tenant. The actor (user, or API key id and prefix) comes
  * from the caller; IP, user agent and request id from the request the transaction serves;
- * secret-looking keys in old/new values are redacted; the database appends the row to the
- * tenant's hash chain.
+ * secret-looking keys in old/new values are redacted. The insert takes no tenant-wide lock: the
+ * sealer links the row into the tenant's hash chain after its transaction has committed.
  */
 @Injectable()
 export class AuditWriter {
@@ -56,8 +56,9 @@ export class AuditWriter {
    * For refusals (quota, rate limit, login failure): the row is committed in its own short
    * transaction, so it stays even though the request then fails and rolls back. Never use it for a
    * change the request makes (that row must commit or roll back with the change). Inside a
-   * transaction the write waits until that transaction has ended; it still happens before the
-   * answer is sent. `tenantId` defaults to the current transaction's tenant, then the caller's.
+   * transaction the write waits until that transaction has ended, so it never needs a second pool
+   * connection while the request holds one; it still happens before the answer is sent.
+   * `tenantId` defaults to the current transaction's tenant, then the caller's.
    */
   async recordDetached(auth: AuthContext | undefined | AuditEntry, entry?: AuditEntry | string, tenantId?: string): Promise<void> {
     if (!entry || typeof entry === 'string') [auth, entry, tenantId] = [this.requestAuth(), auth as AuditEntry, entry as string | undefined];

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { seedDomainRows, seedTenant, SeededTenant } from '../support/fixtures.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { withClient } from '../support/test-database.js';
+import { waitForSealed } from '../support/audit-seal.js';
 
 const TOKEN = 'op-token-' + 'x'.repeat(40);
 const ADMIN_ROUTES: Array<[method: 'get' | 'patch', path: (id: string) => string]> = [
@@ -122,8 +123,9 @@ describe('admin API (platform operators)', () => {
       old_value: { status: 'ACTIVE' },
       new_value: { status: 'SUSPENDED', reason: 'chargeback investigation', actor: { operator: 'platform-admin', via: 'admin-api' } },
     });
+    await waitForSealed(t.db.ownerUrl, a.tenantId);
     const verify = await request(t.http).get('/api/v1/audit-logs/verify').set('X-API-Key', a.apiKey).expect(200);
-    expect(verify.body).toEqual({ valid: true, checked: 2, first_broken_id: null });
+    expect(verify.body).toEqual({ valid: true, checked: 2, first_broken_id: null, pending: 0 });
   });
 
   it('changes the plan (limits follow unless given) and cancels', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
+import { waitForSealed } from '../support/audit-seal.js';
 
 const CLI = path.resolve('dist/src/admin/cli.js');
 
@@ -137,6 +138,8 @@ describe('operators CLI (child processes against a real database)', () => {
   });
 
   it('audit:verify exits 0 on an intact chain and 1 once a row is edited', async () => {
+    // The test app's sealer links the rows the CLI wrote; verify checks sealed rows.
+    await waitForSealed(db.ownerUrl);
     const ok = await cli(db.ownerUrl, ['audit:verify', tenantId]);
     expect(ok.code).toBe(0);
     expect(ok.json).toEqual({ tenant_id: tenantId, valid: true, checked: 6, first_broken_id: null });
