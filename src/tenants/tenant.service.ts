@@ -82,9 +82,9 @@ export class TenantService {
     }
     const admin = await this.users.insert({ email: dto.admin_email, password_hash: passwordHash, full_name: dto.admin_name, role: 'ADMIN' });
     const issued = generateApiKey();
-    const key = await this.apiKeys.insert({
-      key_name: 'Default key', key_hash: issued.hash, key_prefix: issued.prefix, scopes: DEFAULT_KEY_SCOPES,
-      rate_limit_per_minute: limits.default_key_rate_limit_per_minute, expires_at: null, created_by: admin.id,
+    const key = await this.apiKeys.insert(tenantId, {
+      keyName: 'Default key', keyHash: issued.hash, keyPrefix: issued.prefix, scopes: [...DEFAULT_KEY_SCOPES],
+      rateLimitPerMinute: limits.default_key_rate_limit_per_minute, expiresAt: null, createdBy: admin.id,
     });
 
     await this.audit.record({ action: 'tenant.created', resourceType: 'tenant', resourceId: tenantId, userId: admin.id,
@@ -92,7 +92,7 @@ export class TenantService {
     await this.audit.record({ action: 'user.created', resourceType: 'user', resourceId: admin.id, userId: admin.id,
       newValue: { email: admin.email, role: admin.role } });
     await this.audit.record({ action: 'api_key.created', resourceType: 'api_key', resourceId: key.id, userId: admin.id,
-      newValue: { key_name: key.key_name, key_prefix: key.key_prefix, scopes: key.scopes } });
+      newValue: { key_name: key.keyName, key_prefix: key.keyPrefix, scopes: key.scopes } });
 
     const host = `${tenant.subdomain}.${this.config.tenantBaseDomain}`;
     this.db.tx.afterCommit(() =>
@@ -102,7 +102,7 @@ export class TenantService {
         text:
           `Hello ${dto.admin_name},\n\n${tenant.organization_name} is ready on FraudGuard at https://${host}.\n` +
           `Your trial runs until ${new Date(tenant.trial_ends_at!).toISOString().slice(0, 10)} on the ${plan} plan.\n\n` +
-          `Log in with ${admin.email} (POST /api/v1/auth/login). Your default API key (prefix ${key.key_prefix}) was shown once at signup;\n` +
+          `Log in with ${admin.email} (POST /api/v1/auth/login). Your default API key (prefix ${key.keyPrefix}) was shown once at signup;\n` +
           `keys are never sent by e-mail — an ADMIN can issue new ones under /api/v1/api-keys.\n`,
       }),
     );
