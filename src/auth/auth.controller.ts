@@ -1,40 +1,42 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { Public } from '../common/authenticated.decorator.js';
-import { Bound } from '../database/request-scope.js';
 import { ForgotPasswordDto, LoginDto, RefreshTokenDto, ResetPasswordDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
+import { RequestHost } from './request-host.decorator.js';
 
 /** Public by nature: the body carries the credential (password, refresh or reset token). */
 @Controller('auth')
 @Public()
 export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
   @Post('login')
   @HttpCode(200)
-  login(@Body() dto: LoginDto, @Bound(AuthService) auth: AuthService) {
-    return auth.login(dto);
+  login(@Body() dto: LoginDto, @RequestHost() host: string | undefined) {
+    return this.auth.login(dto, host);
   }
 
   @Post('refresh')
   @HttpCode(200)
-  refresh(@Body() dto: RefreshTokenDto, @Bound(AuthService) auth: AuthService) {
-    return auth.refresh(dto.refresh_token);
+  refresh(@Body() dto: RefreshTokenDto) {
+    return this.auth.refresh(dto.refresh_token);
   }
 
   @Post('logout')
   @HttpCode(204)
-  logout(@Body() dto: RefreshTokenDto, @Bound(AuthService) auth: AuthService) {
-    return auth.logout(dto.refresh_token);
+  logout(@Body() dto: RefreshTokenDto) {
+    return this.auth.logout(dto.refresh_token);
   }
 
   @Post('forgot-password')
   @HttpCode(202)
-  forgotPassword(@Body() dto: ForgotPasswordDto, @Bound(AuthService) auth: AuthService) {
-    return auth.forgotPassword(dto);
+  forgotPassword(@Body() dto: ForgotPasswordDto, @RequestHost() host: string | undefined) {
+    return this.auth.forgotPassword(dto, host);
   }
 
   @Post('reset-password')
   @HttpCode(204)
-  resetPassword(@Body() dto: ResetPasswordDto, @Bound(AuthService) auth: AuthService) {
-    return auth.resetPassword(dto);
+  resetPassword(@Body() dto: ResetPasswordDto) {
+    return this.auth.resetPassword(dto);
   }
 }

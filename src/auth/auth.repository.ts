@@ -1,12 +1,19 @@
-import { RequestBound } from '../database/request-scope.js';
-import { TenantConnection } from '../database/tenant-connection.js';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { Injectable } from '@nestjs/common';
+import { IsNull, type Repository } from 'typeorm';
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
+import { Tenant } from '../tenants/tenant.entity.js';
+import { User } from '../users/user.entity.js';
+import { PasswordReset } from './password-reset.entity.js';
+import { RefreshToken } from './refresh-token.entity.js';
 
+/** A row of fg_login_lookup: an account with the e-mail, its tenant's state and its lockout counters. */
 export interface LoginCandidate {
   user_id: number;
   tenant_id: string;
   subdomain: string;
   password_hash: string;
-  role: string;
+  role: User['role'];
   is_active: boolean;
   tenant_status: string;
   trial_ends_at: Date | null;
@@ -17,155 +24,158 @@ export interface LoginCandidate {
 export interface FailureState {
   failed_login_count: number;
   locked_until: Date | null;
+  /** This failure reached the limit and locked the account. */
   locked_now: boolean;
 }
 
-export interface LoggedInUser {
-  id: number;
-  tenant_id: string;
-  email: string;
-  full_name: string | null;
-  role: string;
-  last_login: Date | null;
-}
+export type LoggedInUser = Pick<User, 'id' | 'tenantId' | 'email' | 'fullName' | 'role' | 'lastLogin'>;
 
-export interface RefreshTokenRow {
-  id: string;
-  user_id: number;
-  family_id: string;
-  expires_at: Date;
-  used_at: Date | null;
-  revoked_at: Date | null;
-  role: string;
-  is_active: boolean;
-  email: string;
-  full_name: string | null;
-  tenant_status: string;
-  trial_ends_at: Date | null;
+/** A refresh token with what deciding on it needs: its user's role and state, its tenant's status. */
+export interface RefreshTokenWithOwner {
+  token: RefreshToken;
+  user: Pick<User, 'role' | 'isActive'>;
+  tenant: Pick<Tenant, 'status' | 'trialEndsAt'>;
 }
 
 /**
- * Login, refresh-token and password-reset rows, in the request's transaction. The login look-up
- * runs before any tenant is set (definer function fg_login_lookup, on the request's own
- * connection); everything else after `tx.setTenant`, under RLS, with the tenant in every WHERE.
+ * Login, refresh-token and password-reset rows, in the current transaction. The login look-up
+ * runs before any tenant is set (definer function fg_login_lookup, on the transaction's own
+ * connection); everything else after CurrentTransaction.setTenant, under RLS, with the tenant in
+ * every WHERE.
  */
-@RequestBound()
+@Injectable()
 export class AuthRepository {
-  constructor(private readonly db: TenantConnection) {}
+  constructor(private readonly txHost: TransactionHost<TenantTransactionAdapter>) {}
+
+  private get users(): Repository<User> {
+    return this.txHost.tx.getRepository(User);
+  }
+
+  private get refreshTokens(): Repository<RefreshToken> {
+    return this.txHost.tx.getRepository(RefreshToken);
+  }
+
+  private get passwordResets(): Repository<PasswordReset> {
+    return this.txHost.tx.getRepository(PasswordReset);
+  }
 
   /** Accounts with this e-mail (in the hinted organization only, when there is a hint). */
   loginCandidates(email: string, subdomain: string | undefined): Promise<LoginCandidate[]> {
-    return this.db.query<LoginCandidate>('SELECT * FROM fg_login_lookup($1, $2)', [email, subdomain ?? null]);
+    // SQL: a SECURITY DEFINER function, the one way to find users before a tenant is set.
+    return this.txHost.tx.query('SELECT * FROM fg_login_lookup($1, $2)', [email, subdomain ?? null]);
   }
 
   /**
    * One more consecutive failure; the one that reaches `maxFailures` locks the account for
    * `lockSeconds` and starts the count again, so the account gets a fresh budget after the lock.
    */
-  async recordLoginFailure(userId: number, maxFailures: number, lockSeconds: number): Promise<FailureState> {
-    const rows = await this.db.query<FailureState>(
+  async recordLoginFailure(tenantId: string, userId: number, maxFailures: number, lockSeconds: number): Promise<FailureState> {
+    // SQL: the new count and lock are computed from the row's own values inside one UPDATE, so
+    // concurrent failures never lose a count; a query builder would carry the same CASE text as
+    // strings, and RETURNING also answers whether this failure locked.
+    const [rows] = (await this.txHost.tx.query(
       `UPDATE tenant_users
           SET failed_login_count = CASE WHEN failed_login_count + 1 >= $3 THEN 0 ELSE failed_login_count + 1 END,
               locked_until = CASE WHEN failed_login_count + 1 >= $3 THEN now() + make_interval(secs => $4) ELSE locked_until END
         WHERE tenant_id = $1 AND id = $2
     RETURNING failed_login_count, locked_until, (failed_login_count = 0) AS locked_now`,
-      [this.db.tenantId, userId, maxFailures, lockSeconds],
-    );
+      [tenantId, userId, maxFailures, lockSeconds],
+    )) as [FailureState[], number]; // TypeORM answers an UPDATE as [rows, affected count]
     return rows[0] ?? { failed_login_count: 0, locked_until: null, locked_now: false };
   }
 
-  /** A successful login: counters reset, last_login set, and the hash replaced when it was rehashed. */
-  async recordLogin(userId: number, newHash: string | null): Promise<LoggedInUser | undefined> {
-    const rows = await this.db.query<LoggedInUser>(
-      `UPDATE tenant_users
-          SET last_login = now(), failed_login_count = 0, locked_until = NULL,
-              password_hash = COALESCE($3, password_hash)
-        WHERE tenant_id = $1 AND id = $2 AND is_active
-    RETURNING id, tenant_id, email, full_name, role, last_login`,
-      [this.db.tenantId, userId, newHash],
-    );
-    return rows[0];
+  /** A successful login of an active user: counters reset, last_login set, the hash replaced when it was rehashed. */
+  async recordLogin(tenantId: string, userId: number, newHash: string | null): Promise<LoggedInUser | undefined> {
+    const result = await this.users
+      .createQueryBuilder()
+      .update()
+      .set({ lastLogin: () => 'now()', failedLoginCount: 0, lockedUntil: null, ...(newHash !== null && { passwordHash: newHash }) })
+      .where({ tenantId, id: userId, isActive: true })
+      .returning(['id', 'tenantId', 'email', 'fullName', 'role', 'lastLogin'])
+      .execute();
+    const row = (result.raw as Array<Record<string, unknown>>)[0];
+    if (!row) return undefined;
+    return {
+      id: row.id as number,
+      tenantId: row.tenant_id as string,
+      email: row.email as string,
+      fullName: row.full_name as string | null,
+      role: row.role as User['role'],
+      lastLogin: row.last_login as Date | null,
+    };
   }
 
-  async insertRefreshToken(userId: number, familyId: string, hash: string, ttlSeconds: number): Promise<void> {
-    await this.db.execute(
-      `INSERT INTO tenant_refresh_tokens (tenant_id, user_id, family_id, token_hash, expires_at)
-       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
-      [this.db.tenantId, userId, familyId, hash, ttlSeconds],
-    );
+  async insertRefreshToken(tenantId: string, userId: number, familyId: string, tokenHash: string, ttlSeconds: number): Promise<void> {
+    await this.refreshTokens
+      .createQueryBuilder()
+      .insert()
+      .values({ tenantId, userId, familyId, tokenHash, expiresAt: () => 'now() + make_interval(secs => :ttlSeconds)' })
+      .setParameter('ttlSeconds', ttlSeconds)
+      .execute();
   }
 
   /** The token with its user and tenant, locked so two concurrent refreshes cannot both rotate it. */
-  async findRefreshTokenForUpdate(hash: string): Promise<RefreshTokenRow | undefined> {
-    const rows = await this.db.query<RefreshTokenRow>(
-      `SELECT r.id, r.user_id, r.family_id, r.expires_at, r.used_at, r.revoked_at,
-              u.role, u.is_active, u.email, u.full_name, t.status AS tenant_status, t.trial_ends_at
-         FROM tenant_refresh_tokens r
-         JOIN tenant_users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id
-         JOIN tenants t ON t.tenant_id = r.tenant_id
-        WHERE r.tenant_id = $1 AND r.token_hash = $2
-          FOR UPDATE OF r`,
-      [this.db.tenantId, hash],
-    );
-    return rows[0];
+  async findRefreshTokenForUpdate(tenantId: string, tokenHash: string): Promise<RefreshTokenWithOwner | undefined> {
+    const { entities, raw } = await this.refreshTokens
+      .createQueryBuilder('r')
+      .innerJoin(User, 'u', 'u.tenant_id = r.tenant_id AND u.id = r.user_id')
+      .innerJoin(Tenant, 't', 't.tenant_id = r.tenant_id')
+      .addSelect('u.role', 'user_role')
+      .addSelect('u.is_active', 'user_is_active')
+      .addSelect('t.status', 'tenant_status')
+      .addSelect('t.trial_ends_at', 'tenant_trial_ends_at')
+      .where('r.tenant_id = :tenantId AND r.token_hash = :tokenHash', { tenantId, tokenHash })
+      .setLock('pessimistic_write', undefined, ['r'])
+      .getRawAndEntities<{ user_role: User['role']; user_is_active: boolean; tenant_status: Tenant['status']; tenant_trial_ends_at: Date | null }>();
+    if (entities.length === 0) return undefined;
+    const owner = raw[0];
+    return {
+      token: entities[0],
+      user: { role: owner.user_role, isActive: owner.user_is_active },
+      tenant: { status: owner.tenant_status, trialEndsAt: owner.tenant_trial_ends_at },
+    };
   }
 
-  async markRefreshTokenUsed(id: string): Promise<void> {
-    await this.db.execute(`UPDATE tenant_refresh_tokens SET used_at = now() WHERE tenant_id = $1 AND id = $2`, [this.db.tenantId, id]);
+  async markRefreshTokenUsed(tenantId: string, id: string): Promise<void> {
+    await this.refreshTokens.update({ tenantId, id }, { usedAt: () => 'now()' });
   }
 
-  async revokeRefreshFamily(familyId: string): Promise<void> {
-    await this.db.execute(
-      `UPDATE tenant_refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 AND family_id = $2 AND revoked_at IS NULL`,
-      [this.db.tenantId, familyId],
-    );
+  async revokeRefreshFamily(tenantId: string, familyId: string): Promise<void> {
+    await this.refreshTokens.update({ tenantId, familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
   }
 
-  async revokeRefreshTokensOfUser(userId: number): Promise<void> {
-    await this.db.execute(
-      `UPDATE tenant_refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL`,
-      [this.db.tenantId, userId],
-    );
+  async revokeRefreshTokensOfUser(tenantId: string, userId: number): Promise<void> {
+    await this.refreshTokens.update({ tenantId, userId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
   }
 
   /** A new reset token replaces any earlier unused one of the same user. */
-  async insertPasswordReset(userId: number, hash: string, ttlSeconds: number): Promise<void> {
-    await this.db.execute(
-      `UPDATE tenant_password_resets SET used_at = now() WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL`,
-      [this.db.tenantId, userId],
-    );
-    await this.db.execute(
-      `INSERT INTO tenant_password_resets (tenant_id, user_id, token_hash, expires_at)
-       VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
-      [this.db.tenantId, userId, hash, ttlSeconds],
-    );
+  async insertPasswordReset(tenantId: string, userId: number, tokenHash: string, ttlSeconds: number): Promise<void> {
+    await this.passwordResets.update({ tenantId, userId, usedAt: IsNull() }, { usedAt: () => 'now()' });
+    await this.passwordResets
+      .createQueryBuilder()
+      .insert()
+      .values({ tenantId, userId, tokenHash, expiresAt: () => 'now() + make_interval(secs => :ttlSeconds)' })
+      .setParameter('ttlSeconds', ttlSeconds)
+      .execute();
   }
 
   /** Spends a valid reset token (unused, unexpired, active user) and answers its user, or nothing. */
-  async consumePasswordReset(hash: string): Promise<number | undefined> {
-    const rows = await this.db.query<{ user_id: number }>(
+  async consumePasswordReset(tenantId: string, tokenHash: string): Promise<number | undefined> {
+    // SQL: UPDATE … FROM, which the query builder's update cannot write: the token is spent only
+    // when its user is active, in one statement.
+    const [rows] = (await this.txHost.tx.query(
       `UPDATE tenant_password_resets r SET used_at = now()
          FROM tenant_users u
         WHERE r.tenant_id = $1 AND r.token_hash = $2 AND r.used_at IS NULL AND r.expires_at > now()
           AND u.tenant_id = r.tenant_id AND u.id = r.user_id AND u.is_active
     RETURNING r.user_id`,
-      [this.db.tenantId, hash],
-    );
+      [tenantId, tokenHash],
+    )) as [Array<{ user_id: number }>, number];
     return rows[0]?.user_id;
   }
 
-  async setPassword(userId: number, hash: string): Promise<void> {
-    await this.db.execute(
-      `UPDATE tenant_users SET password_hash = $3, failed_login_count = 0, locked_until = NULL WHERE tenant_id = $1 AND id = $2`,
-      [this.db.tenantId, userId, hash],
-    );
-  }
-
-  async tenantStatus(): Promise<{ status: string; trial_ends_at: Date | null } | undefined> {
-    const rows = await this.db.query<{ status: string; trial_ends_at: Date | null }>(
-      `SELECT status, trial_ends_at FROM tenants WHERE tenant_id = $1`,
-      [this.db.tenantId],
-    );
-    return rows[0];
+  /** A new password ends any lockout. */
+  async setPassword(tenantId: string, userId: number, passwordHash: string): Promise<void> {
+    await this.users.update({ tenantId, id: userId }, { passwordHash, failedLoginCount: 0, lockedUntil: null });
   }
 }

@@ -1,31 +1,20 @@
-import { Inject } from '@nestjs/common';
-import { REQUEST } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { AuditWriter } from '../audit/audit.writer.js';
 import type { Role } from '../common/auth-context.js';
 import { ProblemException } from '../common/problem.js';
 import { assertTenantUsable } from '../common/tenant-status.js';
-import type { ConfigType } from '@nestjs/config';
 import { authConfig } from '../config/auth.config.js';
-import { RequestBound } from '../database/request-scope.js';
-import { TenantConnection } from '../database/tenant-connection.js';
+import { CurrentTransaction } from '../database/current-transaction.js';
 import { MailService } from '../mail/mail.service.js';
 import { AccessTokenService } from './access-token.service.js';
-import { AuthRepository, LoggedInUser, LoginCandidate } from './auth.repository.js';
-import type { ForgotPasswordDto, LoginDto, ResetPasswordDto } from './auth.dto.js';
+import { type ForgotPasswordDto, type LoginDto, type LoginView, loginUserView, type ResetPasswordDto, type TokenPair } from './auth.dto.js';
+import { AuthRepository, LoginCandidate } from './auth.repository.js';
 import { UnknownEmailThrottle } from './login-throttle.js';
 import { hashOpaqueToken, issueOpaqueToken, tenantOfOpaqueToken } from './opaque-token.js';
 import { PasswordHasher } from './password.hasher.js';
 import { SubdomainResolver } from './subdomain.resolver.js';
-
-export interface TokenPair {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  refresh_token: string;
-  refresh_expires_in: number;
-}
 
 const invalidCredentials = () =>
   new ProblemException(401, 'invalid-credentials', 'Invalid credentials', 'The e-mail or the password is wrong', {}, { 'www-authenticate': 'Bearer' });
@@ -46,11 +35,12 @@ function lockedOut(until: number): ProblemException {
 }
 
 /**
- * Login, token refresh and rotation, logout, password reset. Failed logins of a real account and of
- * an unknown e-mail look the same from outside: same status and body, one argon2 verification each
- * (against a dummy hash when there is no account), same slow-down and lockout thresholds.
+ * Login, token refresh and rotation, logout, password reset: public flows, so no caller; each learns
+ * its tenant inside the transaction (CurrentTransaction.setTenant). Failed logins of a real account
+ * and of an unknown e-mail look the same from outside: same status and body, one argon2 verification
+ * each (against a dummy hash when there is no account), same slow-down and lockout thresholds.
  */
-@RequestBound()
+@Injectable()
 export class AuthService {
   constructor(
     private readonly auth: AuthRepository,
@@ -60,43 +50,39 @@ export class AuthService {
     private readonly unknownEmails: UnknownEmailThrottle,
     private readonly audit: AuditWriter,
     private readonly mail: MailService,
-    private readonly db: TenantConnection,
-    @Inject(REQUEST) private readonly request: FastifyRequest,
+    private readonly transaction: CurrentTransaction,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
-  /** The tenant hint: the body's subdomain, else the Host's; both given and different → 403. */
-  private subdomainHint(given: string | undefined): string | undefined {
-    const fromHost = this.subdomains.subdomainOf(this.request);
+  /**
+   * The tenant hint: the body's subdomain, else the one the request's host name names (`host`, as
+   * the client sent it); both given and different → 403.
+   */
+  private subdomainHint(given: string | undefined, host: string | undefined): string | undefined {
+    const fromHost = this.subdomains.subdomainOfHost(host);
     if (given && fromHost && given !== fromHost) {
       throw new ProblemException(403, 'tenant-mismatch', 'Tenant mismatch', 'The subdomain in the body and the host name different organizations');
     }
     return given ?? fromHost;
   }
 
-  /** Delays the failed answer; the wait happens after the request's connection is back in the pool. */
+  /** Delays the failed answer; the wait happens after the transaction's connection is back in the pool. */
   private slowDown(consecutiveFailures: number): void {
     const steps = consecutiveFailures - this.config.loginSlowdownAfter + 1;
-    if (steps > 0 && this.config.loginSlowdownMs > 0) this.db.tx.delayErrorAnswer(Math.min(steps * this.config.loginSlowdownMs, 10_000));
+    if (steps > 0 && this.config.loginSlowdownMs > 0) this.transaction.delayErrorAnswer(Math.min(steps * this.config.loginSlowdownMs, 10_000));
   }
 
-  async login(dto: LoginDto) {
-    const hint = this.subdomainHint(dto.subdomain);
+  /** `host` is the request's host name: on a tenant's subdomain it is the tenant hint. The answer is a LoginView. */
+  async login(dto: LoginDto, host: string | undefined) {
+    const hint = this.subdomainHint(dto.subdomain, host);
     const candidates = (await this.auth.loginCandidates(dto.email, hint)).filter((c) => c.is_active);
+    if (candidates.length === 0) return this.failUnknownEmail(dto);
+
     const now = Date.now();
-
-    if (candidates.length === 0) {
-      await this.hasher.verify(undefined, dto.password);
-      const locked = this.unknownEmails.lockedUntil(dto.email);
-      if (locked) throw lockedOut(locked);
-      this.slowDown(this.unknownEmails.fail(dto.email));
-      throw invalidCredentials();
-    }
-
     const matches: LoginCandidate[] = [];
     const misses: LoginCandidate[] = [];
     for (const candidate of candidates) {
-      (await this.hasher.verify(candidate.password_hash, dto.password) ? matches : misses).push(candidate);
+      ((await this.hasher.verify(candidate.password_hash, dto.password)) ? matches : misses).push(candidate);
     }
     const lockedUntil = (c: LoginCandidate) => (c.locked_until ? new Date(c.locked_until).getTime() : 0);
     const open = (c: LoginCandidate) => lockedUntil(c) <= now;
@@ -111,40 +97,49 @@ export class AuthService {
     // No usable match: every candidate is either locked (refused whatever the password) or wrong.
     const wrong = misses.filter(open);
     if (wrong.length === 0) throw lockedOut(Math.max(...candidates.map(lockedUntil)));
-    // These writes must outlive the 401: the request's transaction commits them despite the error.
+    return this.failWrongPassword(wrong);
+  }
+
+  /** Costs the same argon2 work as a wrong password, and counts towards the same lockout, in process. */
+  private async failUnknownEmail(dto: LoginDto): Promise<never> {
+    await this.hasher.verify(undefined, dto.password);
+    const locked = this.unknownEmails.lockedUntil(dto.email);
+    if (locked) throw lockedOut(locked);
+    this.slowDown(this.unknownEmails.fail(dto.email));
+    throw invalidCredentials();
+  }
+
+  /** Counts the failure on every account the password did not fit; the counts outlive the 401. */
+  private async failWrongPassword(wrong: LoginCandidate[]): Promise<never> {
     let worst = 0;
     for (const candidate of wrong) {
-      await this.db.tx.setTenant(candidate.tenant_id);
-      const state = await this.auth.recordLoginFailure(candidate.user_id, this.config.loginMaxFailures, this.config.loginLockSeconds);
-      await this.audit.record({ action: state.locked_now ? 'auth.locked' : 'auth.login_failed', resourceType: 'user',
+      await this.transaction.setTenant(candidate.tenant_id);
+      const state = await this.auth.recordLoginFailure(candidate.tenant_id, candidate.user_id, this.config.loginMaxFailures, this.config.loginLockSeconds);
+      await this.audit.record(undefined, { action: state.locked_now ? 'auth.locked' : 'auth.login_failed', resourceType: 'user',
         resourceId: candidate.user_id, userId: candidate.user_id, severity: 'WARNING' });
       worst = Math.max(worst, state.failed_login_count);
     }
-    this.db.tx.commitDespiteError();
+    this.transaction.commitDespiteError();
     this.slowDown(worst);
     throw invalidCredentials();
   }
 
   private async completeLogin(candidate: LoginCandidate, password: string) {
     assertTenantUsable(candidate.tenant_status, candidate.trial_ends_at);
-    await this.db.tx.setTenant(candidate.tenant_id);
+    await this.transaction.setTenant(candidate.tenant_id);
     const rehash = this.hasher.needsRehash(candidate.password_hash) ? await this.hasher.hash(password) : null;
-    const user = await this.auth.recordLogin(candidate.user_id, rehash);
+    const user = await this.auth.recordLogin(candidate.tenant_id, candidate.user_id, rehash);
     if (!user) throw invalidCredentials(); // deactivated between the look-up and now
-    await this.audit.record({ action: 'auth.login', resourceType: 'user', resourceId: user.id, userId: user.id,
+    await this.audit.record(undefined, { action: 'auth.login', resourceType: 'user', resourceId: user.id, userId: user.id,
       newValue: rehash ? { password_rehashed: true } : undefined });
-    return { ...(await this.issueTokens(user, randomUUID())), user: this.publicUser(user) };
+    return { ...(await this.issueTokens(user.tenantId, user.id, user.role, randomUUID())), user: loginUserView(user) } satisfies LoginView;
   }
 
-  private publicUser(user: LoggedInUser) {
-    return { id: user.id, tenant_id: user.tenant_id, email: user.email, full_name: user.full_name, role: user.role, last_login: user.last_login };
-  }
-
-  private async issueTokens(user: { id: number; tenant_id: string; role: string }, familyId: string): Promise<TokenPair> {
-    const refresh = issueOpaqueToken('fgr', user.tenant_id);
-    await this.auth.insertRefreshToken(user.id, familyId, refresh.hash, this.config.refreshTokenTtlSeconds);
+  private async issueTokens(tenantId: string, userId: number, role: Role, familyId: string): Promise<TokenPair> {
+    const refresh = issueOpaqueToken('fgr', tenantId);
+    await this.auth.insertRefreshToken(tenantId, userId, familyId, refresh.hash, this.config.refreshTokenTtlSeconds);
     return {
-      access_token: this.tokens.sign({ sub: String(user.id), tenant_id: user.tenant_id, role: user.role as Role }),
+      access_token: this.tokens.sign({ sub: String(userId), tenant_id: tenantId, role }),
       token_type: 'Bearer',
       expires_in: this.tokens.ttlSeconds,
       refresh_token: refresh.token,
@@ -156,38 +151,39 @@ export class AuthService {
   async refresh(token: string): Promise<TokenPair> {
     const tenantId = tenantOfOpaqueToken('fgr', token);
     if (!tenantId) throw invalidRefreshToken();
-    await this.db.tx.setTenant(tenantId);
-    const row = await this.auth.findRefreshTokenForUpdate(hashOpaqueToken(token));
-    if (!row || row.revoked_at) throw invalidRefreshToken();
-    if (row.used_at) {
+    await this.transaction.setTenant(tenantId);
+    const found = await this.auth.findRefreshTokenForUpdate(tenantId, hashOpaqueToken(token));
+    if (!found || found.token.revokedAt) throw invalidRefreshToken();
+    const { token: row, user, tenant } = found;
+    if (row.usedAt) {
       // Someone holds a copy of a rotated token: end every session of this family, and keep that despite the 401.
-      await this.auth.revokeRefreshFamily(row.family_id);
-      await this.audit.record({ action: 'auth.refresh_token_reused', resourceType: 'user', resourceId: row.user_id, userId: row.user_id,
-        severity: 'CRITICAL', newValue: { family_id: row.family_id } });
-      this.db.tx.commitDespiteError();
+      await this.auth.revokeRefreshFamily(tenantId, row.familyId);
+      await this.audit.record(undefined, { action: 'auth.refresh_token_reused', resourceType: 'user', resourceId: row.userId, userId: row.userId,
+        severity: 'CRITICAL', newValue: { family_id: row.familyId } });
+      this.transaction.commitDespiteError();
       throw invalidRefreshToken('The refresh token was already used; every token of its session is now revoked');
     }
-    if (new Date(row.expires_at).getTime() <= Date.now()) throw invalidRefreshToken();
-    if (!row.is_active) throw invalidRefreshToken('The user is no longer active');
-    assertTenantUsable(row.tenant_status, row.trial_ends_at);
-    await this.auth.markRefreshTokenUsed(row.id);
-    return this.issueTokens({ id: row.user_id, tenant_id: tenantId, role: row.role }, row.family_id);
+    if (row.expiresAt.getTime() <= Date.now()) throw invalidRefreshToken();
+    if (!user.isActive) throw invalidRefreshToken('The user is no longer active');
+    assertTenantUsable(tenant.status, tenant.trialEndsAt);
+    await this.auth.markRefreshTokenUsed(tenantId, row.id);
+    return this.issueTokens(tenantId, row.userId, user.role, row.familyId);
   }
 
   /** Ends the session the refresh token belongs to. Unknown tokens are not an error (logout is idempotent). */
   async logout(token: string): Promise<void> {
     const tenantId = tenantOfOpaqueToken('fgr', token);
     if (!tenantId) return;
-    await this.db.tx.setTenant(tenantId);
-    const row = await this.auth.findRefreshTokenForUpdate(hashOpaqueToken(token));
-    if (!row) return;
-    await this.auth.revokeRefreshFamily(row.family_id);
-    await this.audit.record({ action: 'auth.logout', resourceType: 'user', resourceId: row.user_id, userId: row.user_id });
+    await this.transaction.setTenant(tenantId);
+    const found = await this.auth.findRefreshTokenForUpdate(tenantId, hashOpaqueToken(token));
+    if (!found) return;
+    await this.auth.revokeRefreshFamily(tenantId, found.token.familyId);
+    await this.audit.record(undefined, { action: 'auth.logout', resourceType: 'user', resourceId: found.token.userId, userId: found.token.userId });
   }
 
-  /** Always the same answer; a mail goes out only for an active account of a usable organization. */
-  async forgotPassword(dto: ForgotPasswordDto): Promise<{ status: string }> {
-    const hint = this.subdomainHint(dto.subdomain);
+  /** Always the same answer; a mail goes out only for an active account of a usable organization. `host` as for login. */
+  async forgotPassword(dto: ForgotPasswordDto, host: string | undefined): Promise<{ status: string }> {
+    const hint = this.subdomainHint(dto.subdomain, host);
     const candidates = (await this.auth.loginCandidates(dto.email, hint)).filter((c) => c.is_active);
     for (const candidate of candidates) {
       try {
@@ -195,12 +191,12 @@ export class AuthService {
       } catch {
         continue;
       }
-      await this.db.tx.setTenant(candidate.tenant_id);
+      await this.transaction.setTenant(candidate.tenant_id);
       const reset = issueOpaqueToken('fgp', candidate.tenant_id);
-      await this.auth.insertPasswordReset(candidate.user_id, reset.hash, this.config.passwordResetTtlSeconds);
-      await this.audit.record({ action: 'auth.password_reset_requested', resourceType: 'user', resourceId: candidate.user_id, userId: candidate.user_id });
+      await this.auth.insertPasswordReset(candidate.tenant_id, candidate.user_id, reset.hash, this.config.passwordResetTtlSeconds);
+      await this.audit.record(undefined, { action: 'auth.password_reset_requested', resourceType: 'user', resourceId: candidate.user_id, userId: candidate.user_id });
       const minutes = Math.round(this.config.passwordResetTtlSeconds / 60);
-      this.db.tx.afterCommit(() =>
+      this.transaction.afterCommit(() =>
         this.mail.send({
           to: dto.email,
           subject: 'Reset your FraudGuard password',
@@ -219,11 +215,11 @@ export class AuthService {
     const tenantId = tenantOfOpaqueToken('fgp', dto.token);
     const invalid = () => new ProblemException(400, 'invalid-reset-token', 'Invalid reset token', 'The reset token is invalid, expired or already used');
     if (!tenantId) throw invalid();
-    await this.db.tx.setTenant(tenantId);
-    const userId = await this.auth.consumePasswordReset(hashOpaqueToken(dto.token));
+    await this.transaction.setTenant(tenantId);
+    const userId = await this.auth.consumePasswordReset(tenantId, hashOpaqueToken(dto.token));
     if (!userId) throw invalid();
-    await this.auth.setPassword(userId, await this.hasher.hash(dto.new_password));
-    await this.auth.revokeRefreshTokensOfUser(userId);
-    await this.audit.record({ action: 'auth.password_reset', resourceType: 'user', resourceId: userId, userId, severity: 'WARNING' });
+    await this.auth.setPassword(tenantId, userId, await this.hasher.hash(dto.new_password));
+    await this.auth.revokeRefreshTokensOfUser(tenantId, userId);
+    await this.audit.record(undefined, { action: 'auth.password_reset', resourceType: 'user', resourceId: userId, userId, severity: 'WARNING' });
   }
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { assertTenantId } from '../database/tenant-transaction.js';
+import { assertTenantId } from '../database/tenant-transaction.adapter.js';
 
 /**
  * Refresh and password-reset tokens: opaque to the client, `<kind>_<tenant>.<secret>`. The tenant

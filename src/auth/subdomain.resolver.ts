@@ -39,7 +39,12 @@ export class SubdomainResolver {
 
   /** The tenant subdomain named by the request's host, if any (reserved names and foreign hosts name none). */
   subdomainOf(request: FastifyRequest): string | undefined {
-    const host = (request.hostname ?? '').toLowerCase().replace(/\.$/, '');
+    return this.subdomainOfHost(request.hostname);
+  }
+
+  /** The same for a host name (`acme.fraudguard.example`, no port), as the public flows receive it. */
+  subdomainOfHost(hostname: string | undefined): string | undefined {
+    const host = (hostname ?? '').toLowerCase().replace(/\.$/, '');
     const suffix = `.${this.config.tenantBaseDomain}`;
     if (!host.endsWith(suffix)) return undefined;
     const label = host.slice(0, -suffix.length);

@@ -14,7 +14,7 @@ export interface Mail {
 /**
  * Outgoing mail: SMTP when SMTP_URL is set; otherwise each message is written as an .eml file to
  * MAIL_OUTBOX_DIR (and logged without its body), so development and tests can read what was sent.
- * Callers send after commit (TenantTransaction.afterCommit): a mail failure never undoes a write.
+ * Callers send after commit (CurrentTransaction.afterCommit): a mail failure never undoes a write.
  */
 @Injectable()
 export class MailService {

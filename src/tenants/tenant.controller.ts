@@ -1,36 +1,39 @@
 import { Body, Controller, Get, Post, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AuthContext } from '../common/auth-context.js';
+import { Auth } from '../common/auth.decorator.js';
 import { Authenticated, Public } from '../common/authenticated.decorator.js';
-import { Bound } from '../database/request-scope.js';
 import { SignupDto, TenantDto, TenantUpdateDto } from './tenant.dto.js';
 import { TenantService } from './tenant.service.js';
 
 @ApiTags('tenants')
 @Controller('tenants')
 export class TenantController {
+  constructor(private readonly tenants: TenantService) {}
+
   @Post('signup')
   @Public()
-  signup(@Body() dto: SignupDto, @Bound(TenantService) tenants: TenantService) {
-    return tenants.signup(dto);
+  signup(@Body() dto: SignupDto) {
+    return this.tenants.signup(dto);
   }
 
   @Get('me')
   @Authenticated()
   @ApiOperation({ summary: "The caller's organization" })
   @ApiOkResponse({ type: TenantDto })
-  me(@Bound(TenantService) tenants: TenantService) {
-    return tenants.getCurrent();
+  me(@Auth() auth: AuthContext) {
+    return this.tenants.getCurrent(auth);
   }
 
   @Put('me')
   @Authenticated({ role: 'ADMIN' })
-  update(@Body() dto: TenantUpdateDto, @Bound(TenantService) tenants: TenantService) {
-    return tenants.update(dto);
+  update(@Auth() auth: AuthContext, @Body() dto: TenantUpdateDto) {
+    return this.tenants.update(auth, dto);
   }
 
   @Get('usage')
   @Authenticated({ role: 'MANAGER' })
-  usage(@Bound(TenantService) tenants: TenantService) {
-    return tenants.usage();
+  usage(@Auth() auth: AuthContext) {
+    return this.tenants.usage(auth);
   }
 }

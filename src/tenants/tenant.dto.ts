@@ -5,8 +5,10 @@ import {
 import { NormalizeEmail } from '../auth/auth.dto.js';
 import { IsAcceptablePassword } from '../auth/password.policy.js';
 import { RESERVED_SUBDOMAINS } from '../auth/subdomain.resolver.js';
-import { PLAN_NAMES, type Plan } from './plans.js';
 import { ApiProperty } from '@nestjs/swagger';
+import type { Role } from '../common/auth-context.js';
+import { PLAN_NAMES, type Plan } from './plans.js';
+import type { Tenant } from './tenant.entity.js';
 
 const Trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
 
@@ -131,4 +133,73 @@ export class TenantDto {
   @ApiProperty({ nullable: true, type: String }) admin_name: string | null;
   @ApiProperty({ example: 'admin@acme.example' }) admin_email: string;
   @ApiProperty({ nullable: true, type: String }) admin_phone: string | null;
+}
+
+/** The tenant as the API shows it (GET /tenants/me; TenantDto documents it). */
+export interface TenantView {
+  tenant_id: string;
+  organization_name: string;
+  subdomain: string;
+  plan: Plan;
+  status: Tenant['status'];
+  settings: Record<string, unknown> | null;
+  ml_config: Record<string, unknown> | null;
+  max_users: number | null;
+  max_transactions_per_month: number | null;
+  max_storage_gb: number | null;
+  stripe_customer_id: string | null;
+  billing_email: string | null;
+  created_at: Date | null;
+  updated_at: Date | null;
+  trial_ends_at: Date | null;
+  admin_name: string | null;
+  admin_email: string;
+  admin_phone: string | null;
+}
+
+export function tenantView(tenant: Tenant): TenantView {
+  return {
+    tenant_id: tenant.tenantId,
+    organization_name: tenant.organizationName,
+    subdomain: tenant.subdomain,
+    plan: tenant.plan,
+    status: tenant.status,
+    settings: tenant.settings,
+    ml_config: tenant.mlConfig,
+    max_users: tenant.maxUsers,
+    max_transactions_per_month: tenant.maxTransactionsPerMonth,
+    max_storage_gb: tenant.maxStorageGb,
+    stripe_customer_id: tenant.stripeCustomerId,
+    billing_email: tenant.billingEmail,
+    created_at: tenant.createdAt,
+    updated_at: tenant.updatedAt,
+    trial_ends_at: tenant.trialEndsAt,
+    admin_name: tenant.adminName,
+    admin_email: tenant.adminEmail,
+    admin_phone: tenant.adminPhone,
+  };
+}
+
+/**
+ * The signup's answer: the new tenant, its default API key (shown here only) and its ADMIN.
+ * Its service returns it with `satisfies`, not as a declared return type: the Swagger plugin
+ * documents a named non-class return type as a bare `object`, and openapi.json pins what this
+ * route documents.
+ */
+export type SignupView = TenantView & {
+  api_key: string;
+  api_key_id: number;
+  admin_user: { id: number; email: string; full_name: string | null; role: Role };
+};
+
+/** GET /tenants/usage; returned with `satisfies`, as SignupView is. */
+export interface UsageView {
+  transactions_this_month: number;
+  transactions_limit: number;
+  transactions_percentage: number;
+  active_users: number;
+  users_limit: number;
+  storage_used_bytes: number;
+  storage_used_gb: number;
+  storage_limit_gb: number;
 }

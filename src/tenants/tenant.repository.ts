@@ -1,52 +1,35 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { Injectable } from '@nestjs/common';
+import { QueryFailedError, type Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { ApiKey } from '../api-keys/api-key.entity.js';
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
 import { CURRENT_QUOTA_MONTH } from '../transactions/quota-month.js';
-import { RequestBound } from '../database/request-scope.js';
-import { TenantConnection } from '../database/tenant-connection.js';
+import { Tenant } from './tenant.entity.js';
 
-export interface TenantRow {
-  tenant_id: string;
-  organization_name: string;
-  subdomain: string;
-  plan: string;
-  status: string;
-  settings: Record<string, unknown>;
-  ml_config: Record<string, unknown>;
-  max_users: number;
-  max_transactions_per_month: number;
-  max_storage_gb: number;
-  stripe_customer_id: string | null;
-  billing_email: string | null;
-  created_at: Date;
-  updated_at: Date;
-  trial_ends_at: Date | null;
-  admin_name: string | null;
-  admin_email: string;
-  admin_phone: string | null;
-}
+export type { TenantView as TenantRow } from './tenant.dto.js';
 
+/** The tenant's columns in the order the API shows them, for the operators' SQL (src/admin). */
 export const TENANT_COLUMNS = `tenant_id, organization_name, subdomain, plan, status, settings, ml_config,
   max_users, max_transactions_per_month, max_storage_gb, stripe_customer_id, billing_email,
   created_at, updated_at, trial_ends_at, admin_name, admin_email, admin_phone`;
 
-export interface NewTenant {
-  tenant_id: string;
-  organization_name: string;
-  subdomain: string;
-  plan: string;
-  admin_name: string;
-  admin_email: string;
-  admin_phone: string | null;
-  max_users: number;
-  max_transactions_per_month: number;
-  max_storage_gb: number;
-}
+export type NewTenant = Pick<
+  Tenant,
+  'tenantId' | 'organizationName' | 'subdomain' | 'plan' | 'adminName' | 'adminEmail' | 'adminPhone' | 'maxUsers' | 'maxTransactionsPerMonth' | 'maxStorageGb'
+>;
 
-export interface TenantChanges {
-  organization_name?: string;
-  admin_name?: string;
-  admin_email?: string;
-  admin_phone?: string | null;
-  settings?: Record<string, unknown>;
-  ml_config?: Record<string, unknown>;
+export type TenantChanges = Partial<Pick<Tenant, 'organizationName' | 'adminName' | 'adminEmail' | 'adminPhone' | 'settings' | 'mlConfig'>>;
+
+export type SignupApiKey = Pick<ApiKey, 'keyName' | 'keyHash' | 'keyPrefix' | 'rateLimitPerMinute' | 'createdBy'> & { scopes: readonly string[] };
+
+/** Which unique value of tenants another tenant holds. */
+export type TenantConflict = 'subdomain' | 'admin_email';
+
+const CONFLICTS: Record<string, TenantConflict> = { tenants_subdomain_key: 'subdomain', tenants_admin_email_key: 'admin_email' };
+
+function conflictOf(error: unknown): TenantConflict | undefined {
+  return error instanceof QueryFailedError ? CONFLICTS[(error as QueryFailedError & { constraint?: string }).constraint ?? ''] : undefined;
 }
 
 export interface UsageRow {
@@ -61,59 +44,83 @@ export interface UsageRow {
 /** Tables whose rows count towards a tenant's storage. */
 const STORAGE_TABLES = ['tenants', 'tenant_users', 'tenant_api_keys', 'audit_logs', 'accounts', 'transactions', 'fraud_alerts', 'system_logs'];
 
-@RequestBound()
+/** The tenant's own row (RLS shows a tenant nothing else), in the current transaction; the tenant is in every WHERE. */
+@Injectable()
 export class TenantRepository {
-  constructor(private readonly db: TenantConnection) {}
+  constructor(private readonly txHost: TransactionHost<TenantTransactionAdapter>) {}
 
-  async findCurrent(): Promise<TenantRow | undefined> {
-    const rows = await this.db.query<TenantRow>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE tenant_id = $1`, [this.db.tenantId]);
-    return rows[0];
+  private get tenants(): Repository<Tenant> {
+    return this.txHost.tx.getRepository(Tenant);
   }
 
-  /** Before a tenant exists: is the subdomain or the admin e-mail taken by anyone (definer look-up)? */
+  findById(tenantId: string): Promise<Tenant | null> {
+    return this.tenants.findOneBy({ tenantId });
+  }
+
+  findByIdForUpdate(tenantId: string): Promise<Tenant | null> {
+    return this.tenants.findOne({ where: { tenantId }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** Before a tenant exists: is the subdomain or the admin e-mail taken by anyone? */
   async signupConflicts(subdomain: string, email: string): Promise<{ subdomain_taken: boolean; email_taken: boolean }> {
-    const rows = await this.db.query<{ subdomain_taken: boolean; email_taken: boolean }>('SELECT * FROM fg_signup_conflicts($1, $2)', [subdomain, email]);
+    // SQL: a SECURITY DEFINER function, the one way to see other tenants' rows.
+    const rows: Array<{ subdomain_taken: boolean; email_taken: boolean }> = await this.txHost.tx.query('SELECT * FROM fg_signup_conflicts($1, $2)', [
+      subdomain,
+      email,
+    ]);
     return rows[0];
   }
 
-  /** Signup: the transaction's tenant has just been set to `tenant.tenant_id`. */
-  async insert(tenant: NewTenant, trialDays: number): Promise<TenantRow> {
-    const rows = await this.db.query<TenantRow>(
-      `INSERT INTO tenants (tenant_id, organization_name, subdomain, plan, status, admin_name, admin_email, admin_phone,
-                            max_users, max_transactions_per_month, max_storage_gb, trial_ends_at)
-       VALUES ($1, $2, $3, $4, 'TRIAL', $5, $6, $7, $8, $9, $10, now() + make_interval(days => $11))
-       RETURNING ${TENANT_COLUMNS}`,
-      [tenant.tenant_id, tenant.organization_name, tenant.subdomain, tenant.plan, tenant.admin_name, tenant.admin_email, tenant.admin_phone,
-        tenant.max_users, tenant.max_transactions_per_month, tenant.max_storage_gb, trialDays],
-    );
-    return rows[0];
+  /**
+   * Signup: a TRIAL tenant whose trial ends `trialDays` from now; the transaction's tenant is
+   * already `tenant.tenantId`. Answers the conflict instead when a concurrent signup took the
+   * subdomain or the e-mail first.
+   */
+  async create(tenant: NewTenant, trialDays: number): Promise<{ tenant: Tenant } | { conflict: TenantConflict }> {
+    const values = { ...tenant, status: 'TRIAL' as const, stripeCustomerId: null, billingEmail: null };
+    try {
+      const result = await this.tenants
+        .createQueryBuilder()
+        .insert()
+        .values({ ...values, trialEndsAt: () => 'now() + make_interval(days => :trialDays)' })
+        .setParameter('trialDays', trialDays)
+        .execute();
+      return { tenant: this.tenants.create({ ...values, ...result.generatedMaps[0] }) };
+    } catch (error) {
+      const conflict = conflictOf(error);
+      if (conflict) return { conflict };
+      throw error;
+    }
   }
 
-  async findCurrentForUpdate(): Promise<TenantRow | undefined> {
-    const rows = await this.db.query<TenantRow>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE tenant_id = $1 FOR UPDATE`, [this.db.tenantId]);
-    return rows[0];
+  /**
+   * `mlConfig` is merged into the stored object, the other fields replaced. Answers the row as
+   * stored (updated_at comes from its trigger), or the conflict when the admin e-mail is another
+   * tenant's.
+   */
+  async update(tenantId: string, changes: TenantChanges): Promise<{ tenant: Tenant | null } | { conflict: TenantConflict }> {
+    const { mlConfig, ...replaced } = changes;
+    const set: QueryDeepPartialEntity<Tenant> = Object.fromEntries(Object.entries(replaced).filter(([, value]) => value !== undefined));
+    if (mlConfig !== undefined) set.mlConfig = () => `COALESCE(ml_config, '{}'::jsonb) || :mlConfig::jsonb`;
+    if (Object.keys(set).length > 0) {
+      try {
+        const query = this.tenants.createQueryBuilder().update().set(set).where({ tenantId });
+        if (mlConfig !== undefined) query.setParameter('mlConfig', JSON.stringify(mlConfig));
+        await query.execute();
+      } catch (error) {
+        const conflict = conflictOf(error);
+        if (conflict) return { conflict };
+        throw error;
+      }
+    }
+    return { tenant: await this.findById(tenantId) };
   }
 
-  /** `ml_config` is merged into the stored object; the other fields are replaced. */
-  async update(changes: TenantChanges): Promise<TenantRow> {
-    const sets: string[] = [];
-    const values: unknown[] = [this.db.tenantId];
-    const set = (sql: (param: string) => string, value: unknown) => {
-      values.push(value);
-      sets.push(sql(`$${values.length}`));
-    };
-    if (changes.organization_name !== undefined) set((p) => `organization_name = ${p}`, changes.organization_name);
-    if (changes.admin_name !== undefined) set((p) => `admin_name = ${p}`, changes.admin_name);
-    if (changes.admin_email !== undefined) set((p) => `admin_email = ${p}`, changes.admin_email);
-    if (changes.admin_phone !== undefined) set((p) => `admin_phone = ${p}`, changes.admin_phone);
-    if (changes.settings !== undefined) set((p) => `settings = ${p}::jsonb`, JSON.stringify(changes.settings));
-    if (changes.ml_config !== undefined) set((p) => `ml_config = COALESCE(ml_config, '{}'::jsonb) || ${p}::jsonb`, JSON.stringify(changes.ml_config));
-    if (!sets.length) return (await this.findCurrent())!;
-    const rows = await this.db.query<TenantRow>(
-      `UPDATE tenants SET ${sets.join(', ')} WHERE tenant_id = $1 RETURNING ${TENANT_COLUMNS}`,
-      values,
-    );
-    return rows[0];
+  /** The default API key a signup issues (its hash and display prefix only). */
+  async createApiKey(tenantId: string, key: SignupApiKey): Promise<ApiKey> {
+    const values = { tenantId, ...key, scopes: [...key.scopes], expiresAt: null, lastUsedAt: null };
+    const result = await this.txHost.tx.getRepository(ApiKey).createQueryBuilder().insert().values(values).execute();
+    return this.txHost.tx.getRepository(ApiKey).create({ ...values, ...result.generatedMaps[0] });
   }
 
   /**
@@ -121,9 +128,10 @@ export class TenantRepository {
    * (pg_column_size of each whole row) across its tables — a scan of the tenant's rows, which is
    * fine for a dashboard call, not for a hot path.
    */
-  async usage(): Promise<UsageRow | undefined> {
+  async usage(tenantId: string): Promise<UsageRow | undefined> {
+    // SQL: sums over eight tables' whole rows (pg_column_size) that no entity query can express.
     const storage = STORAGE_TABLES.map((table) => `COALESCE((SELECT sum(pg_column_size(x.*)) FROM ${table} x WHERE x.tenant_id = $1), 0)`).join(' + ');
-    const rows = await this.db.query<UsageRow>(
+    const rows: UsageRow[] = await this.txHost.tx.query(
       // The quota counter, not a count of txn_time: it is what ingest enforces, so the two always agree.
       `SELECT coalesce((SELECT u.transactions FROM tenant_monthly_usage u
                          WHERE u.tenant_id = $1 AND u.month = ${CURRENT_QUOTA_MONTH}), 0)::float8 AS transactions_this_month,
@@ -131,7 +139,7 @@ export class TenantRepository {
               t.max_transactions_per_month, t.max_users, t.max_storage_gb,
               (${storage})::bigint AS storage_bytes
          FROM tenants t WHERE t.tenant_id = $1`,
-      [this.db.tenantId],
+      [tenantId],
     );
     return rows[0];
   }

@@ -1,26 +1,29 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
+import type { AuthContext } from '../common/auth-context.js';
+import { Auth } from '../common/auth.decorator.js';
 import { Authenticated } from '../common/authenticated.decorator.js';
-import { Bound } from '../database/request-scope.js';
 import { AlertListQuery, UpdateAlertDto } from './alert.dto.js';
 import { AlertService } from './alert.service.js';
 
 @Controller('alerts')
 export class AlertController {
+  constructor(private readonly alerts: AlertService) {}
+
   @Get()
   @Authenticated({ role: 'VIEWER', scopes: ['read:alerts'] })
-  list(@Query() query: AlertListQuery, @Bound(AlertService) alerts: AlertService) {
-    return alerts.list(query);
+  list(@Auth() auth: AuthContext, @Query() query: AlertListQuery) {
+    return this.alerts.list(auth, query);
   }
 
   @Get(':id')
   @Authenticated({ role: 'VIEWER', scopes: ['read:alerts'] })
-  get(@Param('id', ParseUUIDPipe) id: string, @Bound(AlertService) alerts: AlertService) {
-    return alerts.get(id);
+  get(@Auth() auth: AuthContext, @Param('id', ParseUUIDPipe) id: string) {
+    return this.alerts.get(auth, id);
   }
 
   @Patch(':id')
   @Authenticated({ role: 'ANALYST', scopes: ['write:alerts'] })
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateAlertDto, @Bound(AlertService) alerts: AlertService) {
-    return alerts.update(id, dto);
+  update(@Auth() auth: AuthContext, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateAlertDto) {
+    return this.alerts.update(auth, id, dto);
   }
 }

@@ -4,6 +4,7 @@ import { PageQuery, plainPageQuery } from '../common/pagination.js';
 import { registerFastValidation } from '../common/validation.js';
 import { IsTimeFilter } from './transaction-validators.js';
 import { RISK_LEVELS } from './transaction.dto.js';
+import type { FraudAlert } from './fraud-alert.entity.js';
 import type { Reason, RiskLevel } from './scoring.js';
 
 export const RESOLUTIONS = ['FRAUD', 'LEGITIMATE', 'DUPLICATE', 'FALSE_POSITIVE', 'INCONCLUSIVE'] as const;
@@ -70,6 +71,25 @@ export interface AlertView {
   handled_at: Date | null;
   created_at: Date;
   updated_at: Date;
+}
+
+export function alertView(alert: FraudAlert): AlertView {
+  return {
+    id: alert.id,
+    transaction_id: alert.transactionId,
+    severity: alert.severity,
+    // numeric(5,4) arrives as a decimal string; the API answers a number.
+    risk_score: Number(alert.riskScore),
+    reasons: alert.reasons as Reason[],
+    handled: alert.handled,
+    resolution: alert.resolution,
+    note: alert.note,
+    assignee_id: alert.assigneeId,
+    handled_by: alert.handledBy,
+    handled_at: alert.handledAt,
+    created_at: alert.createdAt,
+    updated_at: alert.updatedAt,
+  };
 }
 
 /** Only limit / starting_after: the list's own filters are all optional. */

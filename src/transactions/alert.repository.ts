@@ -1,10 +1,11 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { Injectable } from '@nestjs/common';
+import type { QueryDeepPartialEntity, Repository } from 'typeorm';
 import { cursorTime } from '../common/sql-time.js';
-import { RequestBound } from '../database/request-scope.js';
-import { TenantConnection } from '../database/tenant-connection.js';
-import type { AlertView, Resolution } from './alert.dto.js';
-
-const ALERT_COLUMNS = `id, transaction_id, severity, risk_score::float8 AS risk_score, reasons, handled, resolution, note,
-  assignee_id, handled_by, handled_at, created_at, updated_at`;
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
+import { User } from '../users/user.entity.js';
+import type { Resolution } from './alert.dto.js';
+import { FraudAlert } from './fraud-alert.entity.js';
 
 export interface AlertListFilter {
   handled?: boolean;
@@ -15,62 +16,81 @@ export interface AlertListFilter {
   limit: number;
 }
 
+/** The worked fields of an alert after a change, as AlertService decided them. */
 export interface AlertChange {
   handled: boolean;
   resolution: Resolution | null;
   note: string | null;
-  assignee_id: number | null;
-  handled_by: number | null;
+  assigneeId: number | null;
+  handledBy: number | null;
   /** true: handled_at = now(); false: cleared; undefined: unchanged. */
   stampHandledAt?: boolean;
 }
 
-@RequestBound()
+/** fraud_alerts of one tenant, in the current transaction; the tenant is in every WHERE. */
+@Injectable()
 export class AlertRepository {
-  constructor(private readonly db: TenantConnection) {}
+  constructor(private readonly txHost: TransactionHost<TenantTransactionAdapter>) {}
 
-  async findById(id: string, forUpdate = false): Promise<AlertView | undefined> {
-    const rows = await this.db.query<AlertView>(
-      `SELECT ${ALERT_COLUMNS} FROM fraud_alerts WHERE tenant_id = $1 AND id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
-      [this.db.tenantId, id],
-    );
-    return rows[0];
+  private get alerts(): Repository<FraudAlert> {
+    return this.txHost.tx.getRepository(FraudAlert);
   }
 
-  /** Newest first, keyset on (created_at DESC, id DESC). */
-  async list(filter: AlertListFilter): Promise<Array<AlertView & { cursor_time: string }>> {
-    const params: unknown[] = [this.db.tenantId];
-    const where = ['tenant_id = $1'];
-    if (filter.handled !== undefined) where.push(`handled = $${params.push(filter.handled)}`);
-    if (filter.severity) where.push(`severity = $${params.push(filter.severity)}`);
-    if (filter.from) where.push(`created_at >= $${params.push(filter.from)}::timestamptz`);
-    if (filter.to) where.push(`created_at < $${params.push(filter.to)}::timestamptz`);
-    if (filter.after) {
-      where.push(`(created_at, id) < ($${params.push(filter.after[0])}::timestamptz, $${params.push(filter.after[1])}::uuid)`);
-    }
-    return this.db.query(
-      `SELECT ${ALERT_COLUMNS}, ${cursorTime('created_at')} AS cursor_time
-         FROM fraud_alerts WHERE ${where.join(' AND ')}
-        ORDER BY created_at DESC, id DESC LIMIT $${params.push(filter.limit + 1)}`,
-      params,
-    );
+  findById(tenantId: string, id: string): Promise<FraudAlert | null> {
+    return this.alerts.findOneBy({ tenantId, id });
   }
 
-  async update(id: string, change: AlertChange): Promise<AlertView> {
-    const handledAt = change.stampHandledAt === undefined ? 'handled_at' : change.stampHandledAt ? 'now()' : 'NULL';
-    const rows = await this.db.query<AlertView>(
-      `UPDATE fraud_alerts
-          SET handled = $3, resolution = $4, note = $5, assignee_id = $6, handled_by = $7,
-              handled_at = ${handledAt}, updated_at = now()
-        WHERE tenant_id = $1 AND id = $2
-        RETURNING ${ALERT_COLUMNS}`,
-      [this.db.tenantId, id, change.handled, change.resolution, change.note, change.assignee_id, change.handled_by],
-    );
-    return rows[0];
+  /** Locked (FOR UPDATE) until the transaction ends, so two concurrent changes of one alert apply one after the other. */
+  findByIdForUpdate(tenantId: string, id: string): Promise<FraudAlert | null> {
+    return this.alerts.findOne({ where: { tenantId, id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  async userExists(userId: number): Promise<boolean> {
-    const rows = await this.db.query(`SELECT 1 FROM tenant_users WHERE tenant_id = $1 AND id = $2`, [this.db.tenantId, userId]);
-    return rows.length === 1;
+  /** Newest first, keyset on (created_at DESC, id DESC) over idx_alerts_tenant_created; each row with its cursor's time. */
+  async list(tenantId: string, filter: AlertListFilter): Promise<Array<{ alert: FraudAlert; cursorTime: string }>> {
+    const query = this.alerts
+      .createQueryBuilder('a')
+      .addSelect(cursorTime('a.created_at'), 'cursor_time')
+      .where('a.tenant_id = :tenantId', { tenantId })
+      .orderBy('a.created_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .limit(filter.limit + 1);
+    if (filter.handled !== undefined) query.andWhere('a.handled = :handled', { handled: filter.handled });
+    if (filter.severity) query.andWhere('a.severity = :severity', { severity: filter.severity });
+    if (filter.from) query.andWhere('a.created_at >= :from::timestamptz', { from: filter.from });
+    if (filter.to) query.andWhere('a.created_at < :to::timestamptz', { to: filter.to });
+    if (filter.after) query.andWhere('(a.created_at, a.id) < (:afterTime::timestamptz, :afterId::uuid)', { afterTime: filter.after[0], afterId: filter.after[1] });
+    const { entities, raw } = await query.getRawAndEntities<{ cursor_time: string }>();
+    return entities.map((alert, index) => ({ alert, cursorTime: raw[index].cursor_time }));
+  }
+
+  /**
+   * Applies the change to `alert` (read with findByIdForUpdate) in one UPDATE … RETURNING: the alert
+   * as it is now, with handled_at and updated_at as the database stamped them; undefined if it is gone.
+   */
+  async update(tenantId: string, alert: FraudAlert, change: AlertChange): Promise<FraudAlert | undefined> {
+    const values: QueryDeepPartialEntity<FraudAlert> = {
+      handled: change.handled,
+      resolution: change.resolution,
+      note: change.note,
+      assigneeId: change.assigneeId,
+      handledBy: change.handledBy,
+      updatedAt: () => 'now()',
+    };
+    if (change.stampHandledAt !== undefined) values.handledAt = change.stampHandledAt ? () => 'now()' : null;
+    const result = await this.alerts
+      .createQueryBuilder()
+      .update()
+      .set(values)
+      .where({ tenantId, id: alert.id })
+      .returning(['handledAt', 'updatedAt'])
+      .execute();
+    const stamped = (result.raw as Array<{ handled_at: Date | null; updated_at: Date }>)[0];
+    if (!stamped) return undefined;
+    const { stampHandledAt: _, ...fields } = change;
+    return this.alerts.create({ ...alert, ...fields, handledAt: stamped.handled_at, updatedAt: stamped.updated_at });
+  }
+
+  async userExists(tenantId: string, userId: number): Promise<boolean> {
+    return this.txHost.tx.getRepository(User).existsBy({ tenantId, id: userId });
   }
 }

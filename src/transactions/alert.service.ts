@@ -1,30 +1,27 @@
-import { Inject } from '@nestjs/common';
-import { REQUEST } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '../audit/audit.writer.js';
-import { keysetAfter, keysetPage } from '../common/keyset.js';
-import type { Page } from '../common/pagination.js';
+import type { AuthContext } from '../common/auth-context.js';
+import { keysetAfter } from '../common/keyset.js';
+import { type Page, toPage } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem.js';
-import { RequestBound } from '../database/request-scope.js';
-import type { AlertListQuery, AlertView, UpdateAlertDto } from './alert.dto.js';
+import { type AlertListQuery, type AlertView, alertView, type UpdateAlertDto } from './alert.dto.js';
 import { AlertChange, AlertRepository } from './alert.repository.js';
 import type { TransactionView } from './transaction.dto.js';
 import { TransactionRepository } from './transaction.repository.js';
 
 const AUDITED_FIELDS = ['handled', 'resolution', 'note', 'assignee_id'] as const;
 
-@RequestBound()
+@Injectable()
 export class AlertService {
   constructor(
     private readonly alerts: AlertRepository,
     private readonly transactions: TransactionRepository,
     private readonly audit: AuditWriter,
-    @Inject(REQUEST) private readonly request: FastifyRequest,
   ) {}
 
-  async list(query: AlertListQuery): Promise<Page<AlertView>> {
+  async list(auth: AuthContext, query: AlertListQuery): Promise<Page<AlertView>> {
     const limit = query.limit ?? 50;
-    const rows = await this.alerts.list({
+    const rows = await this.alerts.list(auth.tenantId, {
       handled: query.handled,
       severity: query.severity,
       from: query.from,
@@ -32,45 +29,49 @@ export class AlertService {
       after: keysetAfter('alerts', query.starting_after),
       limit,
     });
-    return keysetPage('alerts', rows, limit);
+    const page = toPage('alerts', rows, limit, (row) => [row.cursorTime, row.alert.id]);
+    return { ...page, data: page.data.map((row) => alertView(row.alert)) };
   }
 
-  async get(id: string): Promise<AlertView & { transaction: TransactionView | null }> {
-    const alert = await this.alerts.findById(id);
+  async get(auth: AuthContext, id: string): Promise<AlertView & { transaction: TransactionView | null }> {
+    const alert = await this.alerts.findById(auth.tenantId, id);
     if (!alert) throw new NotFoundProblem('Alert');
-    const transaction = await this.transactions.findById(alert.transaction_id);
-    return { ...alert, transaction: transaction ?? null };
+    const transaction = await this.transactions.findById(auth.tenantId, alert.transactionId);
+    return { ...alertView(alert), transaction: transaction ?? null };
   }
 
   /**
    * Works an alert: a resolution implies handled; reopening (handled: false) clears the resolution
    * and who handled it. The audit row carries the old and new value of every field that changed.
    */
-  async update(id: string, dto: UpdateAlertDto): Promise<AlertView> {
+  async update(auth: AuthContext, id: string, dto: UpdateAlertDto): Promise<AlertView> {
     if (AUDITED_FIELDS.every((name) => dto[name] === undefined)) {
       throw new ValidationProblem([{ field: 'body', message: 'at least one of handled, resolution, note, assignee_id is required' }]);
     }
     if (dto.handled === false && dto.resolution) {
       throw new ProblemException(422, 'invalid-alert-change', 'Invalid alert change', 'An alert with a resolution is handled: do not send handled: false with it');
     }
-    const old = await this.alerts.findById(id, true);
-    if (!old) throw new NotFoundProblem('Alert');
-    if (dto.assignee_id !== undefined && dto.assignee_id !== null && !(await this.alerts.userExists(dto.assignee_id))) {
+    const found = await this.alerts.findByIdForUpdate(auth.tenantId, id);
+    if (!found) throw new NotFoundProblem('Alert');
+    if (dto.assignee_id !== undefined && dto.assignee_id !== null && !(await this.alerts.userExists(auth.tenantId, dto.assignee_id))) {
       throw new ProblemException(422, 'unknown-assignee', 'Unknown assignee', 'assignee_id is not a user of this organization', {
         errors: [{ field: 'assignee_id', message: 'not a user of this organization' }],
       });
     }
 
-    const handled = dto.handled ?? (dto.resolution ? true : old.handled);
+    const handled = dto.handled ?? (dto.resolution ? true : found.handled);
     const change: AlertChange = {
       handled,
-      resolution: !handled ? null : dto.resolution !== undefined ? dto.resolution : old.resolution,
-      note: dto.note !== undefined ? dto.note : old.note,
-      assignee_id: dto.assignee_id !== undefined ? dto.assignee_id : old.assignee_id,
-      handled_by: !handled ? null : old.handled ? old.handled_by : this.request.auth?.userId ?? null,
-      stampHandledAt: handled === old.handled ? undefined : handled,
+      resolution: !handled ? null : dto.resolution !== undefined ? dto.resolution : found.resolution,
+      note: dto.note !== undefined ? dto.note : found.note,
+      assigneeId: dto.assignee_id !== undefined ? dto.assignee_id : found.assigneeId,
+      handledBy: !handled ? null : found.handled ? found.handledBy : auth.userId ?? null,
+      stampHandledAt: handled === found.handled ? undefined : handled,
     };
-    const updated = await this.alerts.update(id, change);
+    const old = alertView(found);
+    const updatedAlert = await this.alerts.update(auth.tenantId, found, change);
+    if (!updatedAlert) throw new NotFoundProblem('Alert');
+    const updated = alertView(updatedAlert);
 
     const oldValue: Record<string, unknown> = {};
     const newValue: Record<string, unknown> = {};
@@ -80,7 +81,7 @@ export class AlertService {
         newValue[name] = updated[name];
       }
     }
-    await this.audit.record({ action: 'alert.update', resourceType: 'fraud_alert', resourceId: id, oldValue, newValue });
+    await this.audit.record(auth, { action: 'alert.update', resourceType: 'fraud_alert', resourceId: id, oldValue, newValue });
     return updated;
   }
 }

@@ -1,22 +1,24 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { Injectable } from '@nestjs/common';
+import { Raw } from 'typeorm';
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
+import { TenantMonthlyUsage } from '../tenants/tenant-monthly-usage.entity.js';
 import { CURRENT_QUOTA_MONTH } from './quota-month.js';
-import { RequestBound } from '../database/request-scope.js';
-import { TenantConnection } from '../database/tenant-connection.js';
 
 /**
  * The plan's monthly transaction quota, kept in tenant_monthly_usage (one row per tenant and UTC
- * month). The counter moves in the ingest transaction, so it is exactly the number of committed
- * transactions ingested this month: /tenants/usage reads it with `transactionsThisMonth()`.
+ * month). The counter moves in the ingest's write statement (IngestRepository.write), so it is
+ * exactly the number of committed transactions ingested this month.
  */
-@RequestBound()
+@Injectable()
 export class TransactionQuotaRepository {
-  constructor(private readonly db: TenantConnection) {}
+  constructor(private readonly txHost: TransactionHost<TenantTransactionAdapter>) {}
 
-  /** Transactions ingested this UTC month (what the quota counts): for /tenants/usage. */
-  async transactionsThisMonth(): Promise<number> {
-    const rows = await this.db.query<{ transactions: number }>(
-      `SELECT transactions::float8 AS transactions FROM tenant_monthly_usage WHERE tenant_id = $1 AND month = ${CURRENT_QUOTA_MONTH}`,
-      [this.db.tenantId],
-    );
-    return rows[0]?.transactions ?? 0;
+  /** Transactions ingested this UTC month (what the quota counts); the month is the database's, as the reservation's. */
+  async transactionsThisMonth(tenantId: string): Promise<number> {
+    const usage = await this.txHost.tx
+      .getRepository(TenantMonthlyUsage)
+      .findOneBy({ tenantId, month: Raw((month) => `${month} = ${CURRENT_QUOTA_MONTH}`) });
+    return usage ? Number(usage.transactions) : 0;
   }
 }

@@ -1,35 +1,38 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import type { AuthContext } from '../common/auth-context.js';
+import { Auth } from '../common/auth.decorator.js';
 import { Authenticated } from '../common/authenticated.decorator.js';
 import { Idempotent } from '../common/idempotency.interceptor.js';
-import { Bound } from '../database/request-scope.js';
 import { CreateTransactionBatchDto, CreateTransactionDto, TransactionListQuery } from './transaction.dto.js';
 import { TransactionService } from './transaction.service.js';
 
 @Controller('transactions')
 export class TransactionController {
+  constructor(private readonly transactions: TransactionService) {}
+
   @Post()
   @Authenticated({ role: 'MANAGER', scopes: ['write:transactions'] })
   @Idempotent()
-  create(@Body() dto: CreateTransactionDto, @Bound(TransactionService) transactions: TransactionService) {
-    return transactions.create(dto);
+  create(@Auth() auth: AuthContext, @Body() dto: CreateTransactionDto) {
+    return this.transactions.create(auth, dto);
   }
 
   @Post('batch')
   @Authenticated({ role: 'MANAGER', scopes: ['write:transactions'] })
   @Idempotent()
-  createBatch(@Body() dto: CreateTransactionBatchDto, @Bound(TransactionService) transactions: TransactionService) {
-    return transactions.createBatch(dto.transactions);
+  createBatch(@Auth() auth: AuthContext, @Body() dto: CreateTransactionBatchDto) {
+    return this.transactions.createBatch(auth, dto);
   }
 
   @Get()
   @Authenticated({ role: 'VIEWER', scopes: ['read:transactions'] })
-  list(@Query() query: TransactionListQuery, @Bound(TransactionService) transactions: TransactionService) {
-    return transactions.list(query);
+  list(@Auth() auth: AuthContext, @Query() query: TransactionListQuery) {
+    return this.transactions.list(auth, query);
   }
 
   @Get(':id')
   @Authenticated({ role: 'VIEWER', scopes: ['read:transactions'] })
-  get(@Param('id', ParseUUIDPipe) id: string, @Bound(TransactionService) transactions: TransactionService) {
-    return transactions.get(id);
+  get(@Auth() auth: AuthContext, @Param('id', ParseUUIDPipe) id: string) {
+    return this.transactions.get(auth, id);
   }
 }

@@ -1,10 +1,11 @@
+import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '../audit/audit.writer.js';
-import { uuidv7 } from '../common/uuid-v7.js';
+import type { AuthContext } from '../common/auth-context.js';
 import { keysetAfter, keysetPage } from '../common/keyset.js';
 import type { Page } from '../common/pagination.js';
 import { FieldError, NotFoundProblem, ProblemException } from '../common/problem.js';
-import { RequestBound } from '../database/request-scope.js';
-import { TenantConnection } from '../database/tenant-connection.js';
+import { uuidv7 } from '../common/uuid-v7.js';
+import { CurrentTransaction } from '../database/current-transaction.js';
 import { MailService } from '../mail/mail.service.js';
 import { IngestContext, IngestRepository, NewAlert, NewTransaction } from './ingest.repository.js';
 import {
@@ -17,7 +18,7 @@ import {
   scoringConfigFrom,
   ScoringInput,
 } from './scoring.js';
-import type { CreateTransactionDto, IngestResult, TransactionListQuery, TransactionView } from './transaction.dto.js';
+import type { CreateTransactionBatchDto, CreateTransactionDto, IngestResult, TransactionListQuery, TransactionView } from './transaction.dto.js';
 import { canonicalAmount } from './transaction-validators.js';
 import { TransactionQuotaRepository } from './transaction-quota.repository.js';
 import { TransactionRepository } from './transaction.repository.js';
@@ -43,25 +44,24 @@ function quotaExceeded(limit: number, used: number, requested: number): ProblemE
  * Ingest: one code path for a single transaction and a batch (a single one is a batch of one), so
  * the batch is the same work done in sets — a fixed number of round trips whatever its size.
  */
-@RequestBound()
+@Injectable()
 export class TransactionService {
-
   constructor(
     private readonly transactions: TransactionRepository,
     private readonly ingestion: IngestRepository,
     private readonly quota: TransactionQuotaRepository,
     private readonly audit: AuditWriter,
     private readonly mail: MailService,
-    private readonly db: TenantConnection,
+    private readonly transaction: CurrentTransaction,
   ) {}
 
-  async create(dto: CreateTransactionDto): Promise<IngestResult> {
-    const [result] = await this.ingest([dto], false);
+  async create(auth: AuthContext, dto: CreateTransactionDto): Promise<IngestResult> {
+    const [result] = await this.ingest(auth, [dto], false);
     return result;
   }
 
-  async createBatch(items: CreateTransactionDto[]): Promise<{ data: IngestResult[]; count: number; alerts: number; blocked: number }> {
-    const data = await this.ingest(items, true);
+  async createBatch(auth: AuthContext, dto: CreateTransactionBatchDto): Promise<{ data: IngestResult[]; count: number; alerts: number; blocked: number }> {
+    const data = await this.ingest(auth, dto.transactions, true);
     return {
       data,
       count: data.length,
@@ -71,8 +71,8 @@ export class TransactionService {
   }
 
   /** The refusal is audited in its own transaction: the request itself rolls back. */
-  private async refuseOverQuota(limit: number, used: number, requested: number): Promise<ProblemException> {
-    await this.audit.recordDetached({
+  private async refuseOverQuota(auth: AuthContext, limit: number, used: number, requested: number): Promise<ProblemException> {
+    await this.audit.recordDetached(auth, {
       action: 'quota.exceeded',
       resourceType: 'transaction',
       newValue: { limit, used, requested },
@@ -81,10 +81,11 @@ export class TransactionService {
     return quotaExceeded(limit, used, requested);
   }
 
-  private async ingest(items: CreateTransactionDto[], batch: boolean): Promise<IngestResult[]> {
+  private async ingest(auth: AuthContext, items: CreateTransactionDto[], batch: boolean): Promise<IngestResult[]> {
     const field = (index: number, name: string) => (batch ? `transactions.${index}.${name}` : name);
     const externalIds = this.externalIdsOnce(items, field);
     const context = await this.ingestion.context(
+      auth.tenantId,
       items.flatMap((item) => (item.account_ref ? [item.account_ref] : [])),
       [...new Set(items.flatMap((item) => (item.account_id ? [item.account_id.toLowerCase()] : [])))],
       // A single transaction needs no look-up: the unique constraint answers (409) on insert.
@@ -93,7 +94,7 @@ export class TransactionService {
     if (!context) throw new NotFoundProblem('Tenant');
     // Cheap early refusal; the exact, concurrency-safe check is the reservation in write().
     if (context.max_transactions_per_month !== null && context.used + items.length > context.max_transactions_per_month) {
-      throw await this.refuseOverQuota(context.max_transactions_per_month, context.used, items.length);
+      throw await this.refuseOverQuota(auth, context.max_transactions_per_month, context.used, items.length);
     }
     const accountIds = this.accountIdsOf(items, context, field);
     this.assertExternalIdsFree(items, externalIds.repeats, context.takenExternalIds, field);
@@ -151,6 +152,7 @@ export class TransactionService {
     });
 
     const audit = this.audit.params(
+      auth,
       batch
         ? {
             action: 'transaction.batch_create',
@@ -167,7 +169,7 @@ export class TransactionService {
     let reserved: boolean;
     try {
       const profiles = new Map([...new Set(accountIds)].map((id) => [id, profileOf(histories.get(id)!)]));
-      reserved = await this.ingestion.write(rows, alerts, profiles, config, audit);
+      reserved = await this.ingestion.write(auth.tenantId, rows, alerts, profiles, config, audit);
     } catch (error) {
       if ((error as { code?: string }).code === '23505' && /external_id/.test((error as { constraint?: string }).constraint ?? '')) {
         throw new ProblemException(409, 'duplicate-external-id', 'Duplicate external_id', 'A transaction with this external_id already exists');
@@ -175,8 +177,8 @@ export class TransactionService {
       throw error;
     }
     if (!reserved) {
-      const fresh = await this.quota.transactionsThisMonth();
-      throw await this.refuseOverQuota(context.max_transactions_per_month ?? 0, fresh, items.length);
+      const fresh = await this.quota.transactionsThisMonth(auth.tenantId);
+      throw await this.refuseOverQuota(auth, context.max_transactions_per_month ?? 0, fresh, items.length);
     }
     if (alerts.length > 0 && config.notification_email) this.notifyAfterCommit(config, results.filter((result) => result.alert_id));
     return results;
@@ -231,7 +233,7 @@ export class TransactionService {
         result.reasons.map((reason) => `    ${reason.rule} +${reason.contribution}: ${reason.detail}`).join('\n'),
     );
     const more = alerted.length > 50 ? `\n… and ${alerted.length - 50} more.` : '';
-    this.db.tx.afterCommit(() =>
+    this.transaction.afterCommit(() =>
       this.mail.send({
         to,
         subject: `FraudGuard: ${alerted.length} fraud alert${alerted.length === 1 ? '' : 's'} raised`,
@@ -240,21 +242,21 @@ export class TransactionService {
     );
   }
 
-  async get(id: string): Promise<TransactionView> {
-    const transaction = await this.transactions.findById(id);
+  async get(auth: AuthContext, id: string): Promise<TransactionView> {
+    const transaction = await this.transactions.findById(auth.tenantId, id);
     if (!transaction) throw new NotFoundProblem('Transaction');
     return transaction;
   }
 
-  async list(query: TransactionListQuery): Promise<Page<TransactionView>> {
+  async list(auth: AuthContext, query: TransactionListQuery): Promise<Page<TransactionView>> {
     const limit = query.limit ?? 50;
-    const rows = await this.transactions.list({
-      account_id: query.account_id,
+    const rows = await this.transactions.list(auth.tenantId, {
+      accountId: query.account_id,
       from: query.from,
       to: query.to,
       status: query.status,
-      risk_level: query.risk_level,
-      min_amount: query.min_amount,
+      riskLevel: query.risk_level,
+      minAmount: query.min_amount,
       after: keysetAfter('transactions', query.starting_after),
       limit,
     });

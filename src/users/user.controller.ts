@@ -1,54 +1,57 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import type { AuthContext } from '../common/auth-context.js';
+import { Auth } from '../common/auth.decorator.js';
 import { Authenticated } from '../common/authenticated.decorator.js';
 import { IdParam } from '../common/id-param.js';
 import { PageQuery } from '../common/pagination.js';
-import { Bound } from '../database/request-scope.js';
 import { ChangePasswordDto, CreateUserDto, UpdateUserDto } from './user.dto.js';
 import { UserService } from './user.service.js';
 
 @Controller('users')
 export class UserController {
+  constructor(private readonly users: UserService) {}
+
   @Get()
   @Authenticated({ role: 'MANAGER' })
-  list(@Query() query: PageQuery, @Bound(UserService) users: UserService) {
-    return users.list(query);
+  list(@Auth() auth: AuthContext, @Query() query: PageQuery) {
+    return this.users.list(auth, query);
   }
 
   @Post()
   @Authenticated({ role: 'ADMIN' })
-  create(@Body() dto: CreateUserDto, @Bound(UserService) users: UserService) {
-    return users.create(dto);
+  create(@Auth() auth: AuthContext, @Body() dto: CreateUserDto) {
+    return this.users.create(auth, dto);
   }
 
   @Get('me')
   @Authenticated({ usersOnly: true })
-  me(@Bound(UserService) users: UserService) {
-    return users.me();
+  me(@Auth() auth: AuthContext) {
+    return this.users.me(auth);
   }
 
   @Post('me/password')
   @HttpCode(204)
   @Authenticated({ usersOnly: true })
-  changePassword(@Body() dto: ChangePasswordDto, @Bound(UserService) users: UserService) {
-    return users.changePassword(dto);
+  changePassword(@Auth() auth: AuthContext, @Body() dto: ChangePasswordDto) {
+    return this.users.changePassword(auth, dto);
   }
 
   @Get(':id')
   @Authenticated({ role: 'MANAGER' })
-  get(@IdParam() id: number, @Bound(UserService) users: UserService) {
-    return users.get(id);
+  get(@Auth() auth: AuthContext, @IdParam() id: number) {
+    return this.users.get(auth, id);
   }
 
   @Patch(':id')
   @Authenticated({ role: 'ADMIN' })
-  update(@IdParam() id: number, @Body() dto: UpdateUserDto, @Bound(UserService) users: UserService) {
-    return users.update(id, dto);
+  update(@Auth() auth: AuthContext, @IdParam() id: number, @Body() dto: UpdateUserDto) {
+    return this.users.update(auth, id, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @Authenticated({ role: 'ADMIN' })
-  deactivate(@IdParam() id: number, @Bound(UserService) users: UserService) {
-    return users.deactivate(id);
+  deactivate(@Auth() auth: AuthContext, @IdParam() id: number) {
+    return this.users.deactivate(auth, id);
   }
 }

@@ -1,9 +1,9 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { NormalizeEmail } from '../auth/auth.dto.js';
 import { IsAcceptablePassword, PASSWORD_MAX_LENGTH } from '../auth/password.policy.js';
 import { ROLES, type Role } from '../common/auth-context.js';
-import { IsEmail } from 'class-validator';
+import type { User } from './user.entity.js';
 
 const Trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
 
@@ -53,4 +53,33 @@ export class ChangePasswordDto {
 
   @IsAcceptablePassword()
   new_password: string;
+}
+
+/** A tenant user as the API shows it: never the password hash, the MFA secret or the lockout counters. */
+export interface UserView {
+  id: number;
+  tenant_id: string;
+  email: string;
+  full_name: string | null;
+  role: Role;
+  is_active: boolean | null;
+  email_verified: boolean | null;
+  last_login: Date | null;
+  created_at: Date | null;
+  updated_at: Date | null;
+}
+
+export function userView(user: User): UserView {
+  return {
+    id: user.id,
+    tenant_id: user.tenantId,
+    email: user.email,
+    full_name: user.fullName,
+    role: user.role,
+    is_active: user.isActive,
+    email_verified: user.emailVerified,
+    last_login: user.lastLogin,
+    created_at: user.createdAt,
+    updated_at: user.updatedAt,
+  };
 }

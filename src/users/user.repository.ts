@@ -1,107 +1,80 @@
-import { RequestBound } from '../database/request-scope.js';
-import { TenantConnection } from '../database/tenant-connection.js';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { Injectable } from '@nestjs/common';
+import { MoreThan, type Repository } from 'typeorm';
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
+import { Tenant } from '../tenants/tenant.entity.js';
+import { User } from './user.entity.js';
 
-export interface UserRow {
-  id: number;
-  tenant_id: string;
-  email: string;
-  full_name: string | null;
-  role: string;
-  is_active: boolean;
-  email_verified: boolean;
-  last_login: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export type NewUser = Pick<User, 'email' | 'passwordHash' | 'fullName' | 'role'>;
+export type UserChanges = Pick<User, 'fullName' | 'role' | 'isActive'>;
 
-export const USER_COLUMNS = `id, tenant_id, email, full_name, role, is_active, email_verified, last_login, created_at, updated_at`;
-
-export interface NewUser {
-  email: string;
-  password_hash: string;
-  full_name: string | null;
-  role: string;
-}
-
-export interface UserChanges {
-  full_name?: string | null;
-  role?: string;
-  is_active?: boolean;
-}
-
-/** tenant_users of the request's tenant; the tenant is in every WHERE. password_hash never leaves here except for verification. */
-@RequestBound()
+/** tenant_users of one tenant, in the current transaction; the tenant is in every WHERE. */
+@Injectable()
 export class UserRepository {
-  constructor(private readonly db: TenantConnection) {}
+  constructor(private readonly txHost: TransactionHost<TenantTransactionAdapter>) {}
 
-  async insert(user: NewUser): Promise<UserRow> {
-    const rows = await this.db.query<UserRow>(
-      `INSERT INTO tenant_users (tenant_id, email, password_hash, full_name, role, is_active, email_verified)
-       VALUES ($1, $2, $3, $4, $5, true, false) RETURNING ${USER_COLUMNS}`,
-      [this.db.tenantId, user.email, user.password_hash, user.full_name, user.role],
-    );
-    return rows[0];
+  private get users(): Repository<User> {
+    return this.txHost.tx.getRepository(User);
   }
 
-  list(limit: number, afterId: number | undefined): Promise<UserRow[]> {
-    return this.db.query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM tenant_users WHERE tenant_id = $1 AND ($2::int IS NULL OR id > $2) ORDER BY id LIMIT $3`,
-      [this.db.tenantId, afterId ?? null, limit],
-    );
+  /** The new user (active, e-mail unverified), or undefined when the tenant already has one with this e-mail. */
+  async create(tenantId: string, user: NewUser): Promise<User | undefined> {
+    const values = { tenantId, ...user, isActive: true, emailVerified: false };
+    const result = await this.users.createQueryBuilder().insert().values(values).orIgnore().execute();
+    if (result.raw.length === 0) return undefined;
+    return this.users.create({ ...values, lastLogin: null, ...result.generatedMaps[0] });
   }
 
-  async findById(id: number, forUpdate = false): Promise<UserRow | undefined> {
-    const rows = await this.db.query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM tenant_users WHERE tenant_id = $1 AND id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
-      [this.db.tenantId, id],
-    );
-    return rows[0];
+  /** Ordered by id, after `afterId` (keyset). */
+  list(tenantId: string, afterId: number | undefined, limit: number): Promise<User[]> {
+    return this.users.find({
+      where: { tenantId, ...(afterId !== undefined && { id: MoreThan(afterId) }) },
+      order: { id: 'ASC' },
+      take: limit,
+    });
   }
 
-  async passwordHash(id: number): Promise<string | undefined> {
-    const rows = await this.db.query<{ password_hash: string }>(`SELECT password_hash FROM tenant_users WHERE tenant_id = $1 AND id = $2`, [
-      this.db.tenantId,
-      id,
-    ]);
-    return rows[0]?.password_hash;
+  findById(tenantId: string, id: number): Promise<User | null> {
+    return this.users.findOneBy({ tenantId, id });
   }
 
-  async setPassword(id: number, hash: string): Promise<void> {
-    await this.db.execute(`UPDATE tenant_users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2`, [this.db.tenantId, id, hash]);
+  /** The user, locked until the transaction ends (role and activation changes). */
+  findByIdForUpdate(tenantId: string, id: number): Promise<User | null> {
+    return this.users.findOne({ where: { tenantId, id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  async update(id: number, changes: UserChanges): Promise<UserRow | undefined> {
-    const rows = await this.db.query<UserRow>(
-      `UPDATE tenant_users
-          SET full_name = CASE WHEN $3 THEN $4 ELSE full_name END,
-              role = COALESCE($5, role),
-              is_active = COALESCE($6, is_active)
-        WHERE tenant_id = $1 AND id = $2
-    RETURNING ${USER_COLUMNS}`,
-      [this.db.tenantId, id, changes.full_name !== undefined, changes.full_name ?? null, changes.role ?? null, changes.is_active ?? null],
-    );
-    return rows[0];
+  async passwordHash(tenantId: string, id: number): Promise<string | undefined> {
+    const user = await this.users.findOne({ select: { tenantId: true, id: true, passwordHash: true }, where: { tenantId, id } });
+    return user?.passwordHash;
+  }
+
+  async setPassword(tenantId: string, id: number, passwordHash: string): Promise<void> {
+    await this.users.update({ tenantId, id }, { passwordHash });
+  }
+
+  /** Writes the changes and answers the row as stored (updated_at comes from its trigger). */
+  async update(tenantId: string, id: number, changes: UserChanges): Promise<User | null> {
+    await this.users.update({ tenantId, id }, changes);
+    return this.findById(tenantId, id);
   }
 
   /**
    * Serialises user-count and last-admin decisions of one tenant: every such check first locks the
-   * tenant's row, so two concurrent requests cannot both pass (and answers the plan's user limit).
+   * tenant's row, so two concurrent requests cannot both pass. Answers the plan's user limit, or
+   * undefined when the tenant row is not visible.
    */
-  async lockTenantForUserChanges(): Promise<{ max_users: number }> {
-    const rows = await this.db.query<{ max_users: number }>(`SELECT max_users FROM tenants WHERE tenant_id = $1 FOR UPDATE`, [this.db.tenantId]);
-    return rows[0];
+  async lockTenantForUserChanges(tenantId: string): Promise<number | undefined> {
+    const tenant = await this.txHost.tx
+      .getRepository(Tenant)
+      .findOne({ select: { tenantId: true, maxUsers: true }, where: { tenantId }, lock: { mode: 'pessimistic_write' } });
+    return tenant ? (tenant.maxUsers ?? 0) : undefined;
   }
 
-  async countActive(): Promise<number> {
-    const rows = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tenant_users WHERE tenant_id = $1 AND is_active`, [this.db.tenantId]);
-    return rows[0].n;
+  countActive(tenantId: string): Promise<number> {
+    return this.users.countBy({ tenantId, isActive: true });
   }
 
-  async countActiveAdmins(): Promise<number> {
-    const rows = await this.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM tenant_users WHERE tenant_id = $1 AND is_active AND role = 'ADMIN'`,
-      [this.db.tenantId],
-    );
-    return rows[0].n;
+  countActiveAdmins(tenantId: string): Promise<number> {
+    return this.users.countBy({ tenantId, isActive: true, role: 'ADMIN' });
   }
 }

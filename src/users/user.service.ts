@@ -1,16 +1,15 @@
-import { Inject } from '@nestjs/common';
-import { REQUEST } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { AuthRepository } from '../auth/auth.repository.js';
-import { UserPrincipals } from '../auth/user-principals.js';
 import { PasswordHasher } from '../auth/password.hasher.js';
-import { RequestBound } from '../database/request-scope.js';
-import { TenantConnection } from '../database/tenant-connection.js';
+import { UserPrincipals } from '../auth/user-principals.js';
+import type { AuthContext } from '../common/auth-context.js';
 import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException } from '../common/problem.js';
-import type { ChangePasswordDto, CreateUserDto, UpdateUserDto } from './user.dto.js';
-import { UserRepository, UserRow } from './user.repository.js';
+import { CurrentTransaction } from '../database/current-transaction.js';
+import { type ChangePasswordDto, type CreateUserDto, type UpdateUserDto, type UserView, userView } from './user.dto.js';
+import type { User } from './user.entity.js';
+import { UserChanges, UserRepository } from './user.repository.js';
 
 function planLimit(maxUsers: number): ProblemException {
   return new ProblemException(403, 'plan-limit', 'Plan limit reached', `The plan allows ${maxUsers} active users; deactivate one or upgrade the plan`, {
@@ -22,107 +21,130 @@ function planLimit(maxUsers: number): ProblemException {
 const lastAdmin = () =>
   new ProblemException(409, 'last-admin', 'Last administrator', 'The last active ADMIN of an organization cannot be demoted or deactivated');
 
+/** The user behind the caller; API keys have none. */
+function callerId(auth: AuthContext): number {
+  if (!auth.userId) throw new ProblemException(403, 'forbidden', 'Forbidden', 'This route requires a user login');
+  return auth.userId;
+}
+
+/** Whether the change takes an active ADMIN away: a demotion or a deactivation. */
+function losesAdmin(before: User, dto: UpdateUserDto): boolean {
+  return before.isActive === true && before.role === 'ADMIN' && ((dto.role !== undefined && dto.role !== 'ADMIN') || dto.is_active === false);
+}
+
 /**
  * Tenant users. Every decision that depends on how many users or admins exist (plan max_users,
  * last active ADMIN) locks the tenant row first, so concurrent requests are serialised.
  */
-@RequestBound()
+@Injectable()
 export class UserService {
   constructor(
     private readonly users: UserRepository,
     private readonly sessions: AuthRepository,
     private readonly hasher: PasswordHasher,
     private readonly principals: UserPrincipals,
-    private readonly db: TenantConnection,
+    private readonly transaction: CurrentTransaction,
     private readonly audit: AuditWriter,
-    @Inject(REQUEST) private readonly request: FastifyRequest,
   ) {}
 
-  private get callerId(): number {
-    const userId = this.request.auth?.userId;
-    if (!userId) throw new ProblemException(403, 'forbidden', 'Forbidden', 'This route requires a user login');
-    return userId;
-  }
-
-  async list(query: PageQuery): Promise<Page<UserRow>> {
+  async list(auth: AuthContext, query: PageQuery): Promise<Page<UserView>> {
     const limit = query.limit ?? 50;
     const after = decodeCursor('users', query.starting_after, 1);
-    const rows = await this.users.list(limit + 1, after ? Number(after[0]) : undefined);
-    return toPage('users', rows, limit, (row) => [row.id]);
+    const users = await this.users.list(auth.tenantId, after ? Number(after[0]) : undefined, limit + 1);
+    const page = toPage('users', users, limit, (user) => [user.id]);
+    return { ...page, data: page.data.map(userView) };
   }
 
-  async get(id: number): Promise<UserRow> {
-    const user = await this.users.findById(id);
+  async get(auth: AuthContext, id: number): Promise<UserView> {
+    const user = await this.users.findById(auth.tenantId, id);
     if (!user) throw new NotFoundProblem('User');
-    return user;
+    return userView(user);
   }
 
-  me(): Promise<UserRow> {
-    return this.get(this.callerId);
+  async me(auth: AuthContext): Promise<UserView> {
+    return this.get(auth, callerId(auth));
   }
 
-  async create(dto: CreateUserDto): Promise<UserRow> {
-    const { max_users } = await this.users.lockTenantForUserChanges();
-    if ((await this.users.countActive()) >= max_users) throw planLimit(max_users);
-    let user: UserRow;
-    try {
-      user = await this.users.insert({ email: dto.email, password_hash: await this.hasher.hash(dto.password), full_name: dto.full_name, role: dto.role ?? 'ANALYST' });
-    } catch (error) {
-      if ((error as { constraint?: string }).constraint === 'tenant_users_tenant_id_email_key') {
-        throw new ProblemException(409, 'email-taken', 'E-mail taken', 'A user with this e-mail already exists in this organization');
-      }
-      throw error;
-    }
-    await this.audit.record({ action: 'user.created', resourceType: 'user', resourceId: user.id, newValue: { email: user.email, role: user.role, full_name: user.full_name } });
-    return user;
+  async create(auth: AuthContext, dto: CreateUserDto): Promise<UserView> {
+    const maxUsers = await this.lockTenant(auth.tenantId);
+    if ((await this.users.countActive(auth.tenantId)) >= maxUsers) throw planLimit(maxUsers);
+    const user = await this.users.create(auth.tenantId, {
+      email: dto.email,
+      passwordHash: await this.hasher.hash(dto.password),
+      fullName: dto.full_name,
+      role: dto.role ?? 'ANALYST',
+    });
+    if (!user) throw new ProblemException(409, 'email-taken', 'E-mail taken', 'A user with this e-mail already exists in this organization');
+    await this.audit.record(auth, { action: 'user.created', resourceType: 'user', resourceId: user.id, newValue: { email: user.email, role: user.role, full_name: user.fullName } });
+    return userView(user);
   }
 
-  async update(id: number, dto: UpdateUserDto): Promise<UserRow> {
-    const { max_users } = await this.users.lockTenantForUserChanges();
-    const before = await this.users.findById(id, true);
+  async update(auth: AuthContext, id: number, dto: UpdateUserDto): Promise<UserView> {
+    const tenantId = auth.tenantId;
+    const maxUsers = await this.lockTenant(tenantId);
+    const before = await this.users.findByIdForUpdate(tenantId, id);
     if (!before) throw new NotFoundProblem('User');
-    const losesAdmin = before.is_active && before.role === 'ADMIN' && ((dto.role !== undefined && dto.role !== 'ADMIN') || dto.is_active === false);
-    if (losesAdmin && (await this.users.countActiveAdmins()) <= 1) throw lastAdmin();
-    if (dto.is_active === true && !before.is_active && (await this.users.countActive()) >= max_users) throw planLimit(max_users);
+    if (losesAdmin(before, dto) && (await this.users.countActiveAdmins(tenantId)) <= 1) throw lastAdmin();
+    if (dto.is_active === true && !before.isActive && (await this.users.countActive(tenantId)) >= maxUsers) throw planLimit(maxUsers);
 
-    const after = (await this.users.update(id, { full_name: dto.full_name, role: dto.role, is_active: dto.is_active }))!;
-    if (before.is_active && !after.is_active) await this.sessions.revokeRefreshTokensOfUser(id);
-    if (before.role !== after.role || before.is_active !== after.is_active) {
+    // The row is locked: the fields the body leaves out are written back as they are.
+    const changes: UserChanges = {
+      fullName: dto.full_name !== undefined ? dto.full_name : before.fullName,
+      role: dto.role ?? before.role,
+      isActive: dto.is_active ?? before.isActive,
+    };
+    const after = (await this.users.update(tenantId, id, changes))!;
+    if (before.isActive && !after.isActive) await this.sessions.revokeRefreshTokensOfUser(tenantId, id);
+    if (before.role !== after.role || before.isActive !== after.isActive) {
       // Other instances drop their cached principal through NOTIFY; this one must not wait for it.
-      const tenantId = this.db.tenantId;
       this.principals.forget(tenantId, id);
-      this.db.tx.afterCommit(() => this.principals.forget(tenantId, id));
+      this.transaction.afterCommit(() => this.principals.forget(tenantId, id));
     }
 
+    const [oldView, newView] = [userView(before), userView(after)];
     const oldValue: Record<string, unknown> = {};
     const newValue: Record<string, unknown> = {};
     for (const field of ['full_name', 'role', 'is_active'] as const) {
-      if (before[field] !== after[field]) {
-        oldValue[field] = before[field];
-        newValue[field] = after[field];
+      if (oldView[field] !== newView[field]) {
+        oldValue[field] = oldView[field];
+        newValue[field] = newView[field];
       }
     }
     if (Object.keys(newValue).length) {
-      const action = before.is_active && !after.is_active ? 'user.deactivated' : 'user.updated';
-      await this.audit.record({ action, resourceType: 'user', resourceId: id, oldValue, newValue, severity: 'role' in newValue || action === 'user.deactivated' ? 'WARNING' : 'INFO' });
+      const action = before.isActive && !after.isActive ? 'user.deactivated' : 'user.updated';
+      await this.audit.record(auth, {
+        action,
+        resourceType: 'user',
+        resourceId: id,
+        oldValue,
+        newValue,
+        severity: 'role' in newValue || action === 'user.deactivated' ? 'WARNING' : 'INFO',
+      });
     }
-    return after;
+    return newView;
   }
 
-  async deactivate(id: number): Promise<void> {
-    await this.update(id, { is_active: false });
+  async deactivate(auth: AuthContext, id: number): Promise<void> {
+    await this.update(auth, id, { is_active: false });
   }
 
   /** The caller's own password; other sessions of the user end (their refresh tokens are revoked). */
-  async changePassword(dto: ChangePasswordDto): Promise<void> {
-    const userId = this.callerId;
-    if (!(await this.hasher.verify(await this.users.passwordHash(userId), dto.current_password))) {
+  async changePassword(auth: AuthContext, dto: ChangePasswordDto): Promise<void> {
+    const userId = callerId(auth);
+    if (!(await this.hasher.verify(await this.users.passwordHash(auth.tenantId, userId), dto.current_password))) {
       throw new ProblemException(400, 'invalid-current-password', 'Wrong current password', 'current_password is not the current password', {
         errors: [{ field: 'current_password', message: 'current_password is not the current password' }],
       });
     }
-    await this.users.setPassword(userId, await this.hasher.hash(dto.new_password));
-    await this.sessions.revokeRefreshTokensOfUser(userId);
-    await this.audit.record({ action: 'user.password_changed', resourceType: 'user', resourceId: userId, severity: 'WARNING' });
+    await this.users.setPassword(auth.tenantId, userId, await this.hasher.hash(dto.new_password));
+    await this.sessions.revokeRefreshTokensOfUser(auth.tenantId, userId);
+    await this.audit.record(auth, { action: 'user.password_changed', resourceType: 'user', resourceId: userId, severity: 'WARNING' });
+  }
+
+  /** Locks the tenant row (see the class comment) and answers the plan's user limit. */
+  private async lockTenant(tenantId: string): Promise<number> {
+    const maxUsers = await this.users.lockTenantForUserChanges(tenantId);
+    if (maxUsers === undefined) throw new NotFoundProblem('Tenant');
+    return maxUsers;
   }
 }
