@@ -11,9 +11,9 @@ export const PLATFORM_CONNECTION = 'platform';
 export interface PlatformTransactionOptions {
   /**
    * The tenant the work concerns (`app.current_tenant`, transaction-local), so the audit rows it
-   * writes land in that tenant's chain; null for cross-tenant reads.
+   * writes land in that tenant's chain; none for cross-tenant reads.
    */
-  tenantId: string | null;
+  tenantId?: string | null;
   readOnly?: boolean;
 }
 
@@ -36,7 +36,7 @@ export class PlatformTransactionAdapter implements TransactionalAdapter<DataSour
       wrapWithTransaction: (options: PlatformTransactionOptions, fn: () => Promise<unknown>, setTx: (tx?: EntityManager) => void) =>
         runInTransaction(
           dataSource,
-          { tenantId: options.tenantId, preamble: options.readOnly ? preambles.read : preambles.write, preparedStatements: false },
+          { tenantId: options.tenantId ?? null, preamble: options.readOnly ? preambles.read : preambles.write, preparedStatements: false },
           (manager) => {
             setTx(manager);
             return fn();
