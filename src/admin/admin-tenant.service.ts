@@ -168,6 +168,14 @@ export class AdminTenantService {
     return { tenant_id: tenantId, valid: first_broken_id === null, checked, first_broken_id };
   }
 
+  /** Whether `tenantId` is the only tenant and has no API key yet: a first start. */
+  isPristine(tenantId: string): Promise<boolean> {
+    return this.txHost.withTransaction({ readOnly: true }, async () => {
+      const ids = await this.tenants.firstIds(2);
+      return ids.length === 1 && ids[0] === tenantId && !(await this.tenants.hasApiKeys(tenantId));
+    });
+  }
+
   private changes(current: Tenant, patch: AdminTenantPatchDto): TenantChanges {
     const changes: TenantChanges = {};
     if (patch.plan !== undefined) {

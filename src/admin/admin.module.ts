@@ -1,14 +1,16 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { ApiKeyModule } from '../api-keys/api-key.module.js';
 import { PlatformDatabaseModule } from '../database/platform-database.module.js';
+import { DemoApiKeyIssuer } from '../tenants/demo-api-key.js';
 import { AdminTenantController } from './admin-tenant.controller.js';
 import { AdminTenantService } from './admin-tenant.service.js';
 import { PlatformAdminGuard } from './platform-admin.guard.js';
 import { PlatformTenantRepository } from './platform-tenant.repository.js';
 
 /**
- * The operators' tooling: the HTTP admin API and the services the CLI shares with it. Its database
- * door (PlatformDatabaseModule) exists only when an owner URL is known; without one the admin
- * routes do not exist (404) and nothing here touches the database.
+ * The operators' tooling: the HTTP admin API, the services the CLI shares with it, and the demo
+ * key of a first start. Its database door (PlatformDatabaseModule) exists only when an owner URL is
+ * known; without one the admin routes do not exist (404) and nothing here touches the database.
  */
 @Module({})
 export class AdminModule {
@@ -19,10 +21,10 @@ export class AdminModule {
     }
     return {
       module: AdminModule,
-      imports: [PlatformDatabaseModule.forRoot(ownerUrl, options.applicationName)],
+      imports: [PlatformDatabaseModule.forRoot(ownerUrl, options.applicationName), ApiKeyModule],
       controllers: [AdminTenantController],
-      providers: [PlatformAdminGuard, PlatformTenantRepository, AdminTenantService],
-      exports: [PlatformAdminGuard, AdminTenantService],
+      providers: [PlatformAdminGuard, PlatformTenantRepository, AdminTenantService, DemoApiKeyIssuer],
+      exports: [PlatformAdminGuard, AdminTenantService, DemoApiKeyIssuer],
     };
   }
 }

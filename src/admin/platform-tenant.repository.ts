@@ -1,6 +1,7 @@
 import { InjectTransactionHost, TransactionHost } from '@nestjs-cls/transactional';
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError, type Repository } from 'typeorm';
+import { ApiKey } from '../api-keys/api-key.entity.js';
 import { AUDIT_INSERT, AuditEntry, auditParams, AuditOrigin, VERIFY_CHAIN_SQL } from '../audit/audit.entry.js';
 import { PLATFORM_CONNECTION, type PlatformTransactionAdapter } from '../database/platform-transaction.adapter.js';
 import { Tenant } from '../tenants/tenant.entity.js';
@@ -104,6 +105,16 @@ export class PlatformTenantRepository {
 
   async update(tenantId: string, changes: TenantChanges): Promise<void> {
     await this.tenants.update({ tenantId }, changes);
+  }
+
+  /** The first `limit` tenant ids, in order (enough to tell "only the demo tenant" from more). */
+  async firstIds(limit: number): Promise<string[]> {
+    const tenants = await this.tenants.find({ select: { tenantId: true }, order: { tenantId: 'ASC' }, take: limit });
+    return tenants.map((tenant) => tenant.tenantId);
+  }
+
+  hasApiKeys(tenantId: string): Promise<boolean> {
+    return this.txHost.tx.getRepository(ApiKey).existsBy({ tenantId });
   }
 
   /**

@@ -3,7 +3,6 @@ import type { ConfigType } from '@nestjs/config';
 import { appRoleUrl, databaseConfig } from '../config/database.config.js';
 import { createOwnerDataSource } from './data-source.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { DataSource } from 'typeorm';
 
 export interface PreparedDatabase {
   ownerUrl: string;
@@ -19,10 +18,7 @@ const logger = new Logger('Database');
  * ./.data), apply pending migrations as the owner unless MIGRATIONS_RUN=false, then hand back the
  * app role's URL. Runtime traffic never uses the owner connection.
  */
-export async function prepareDatabase(
-  config: ConfigType<typeof databaseConfig>,
-  afterMigrations?: (owner: DataSource) => Promise<void>,
-): Promise<PreparedDatabase> {
+export async function prepareDatabase(config: ConfigType<typeof databaseConfig>): Promise<PreparedDatabase> {
   let ownerUrl = config.databaseUrl;
   let stop = async () => undefined as void;
   if (!ownerUrl) {
@@ -31,16 +27,15 @@ export async function prepareDatabase(
     ownerUrl = cluster.ownerUrl;
     stop = cluster.stop;
   }
-  const owner = createOwnerDataSource(ownerUrl);
-  await owner.initialize();
-  try {
-    if (config.migrationsRun) {
+  if (config.migrationsRun) {
+    const owner = createOwnerDataSource(ownerUrl);
+    await owner.initialize();
+    try {
       const applied = await owner.runMigrations({ transaction: 'each' });
       if (applied.length) logger.log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+    } finally {
+      await owner.destroy();
     }
-    await afterMigrations?.(owner);
-  } finally {
-    await owner.destroy();
   }
   const appUrl = config.appDatabaseUrl ?? appRoleUrl(ownerUrl, config.appDbPassword);
   return { ownerUrl, appUrl, stop };
