@@ -12,7 +12,6 @@
  */
 import 'reflect-metadata';
 import type { Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs, ParseArgsConfig } from 'node:util';
@@ -25,12 +24,10 @@ import { createValidationPipe } from '../common/validation.js';
 import { appRoleUrl } from '../config/database.config.js';
 import { type FraudGuardConfig, loadConfig } from '../config/fraudguard.config.js';
 import { ConfigError } from '../config/validate-config.js';
-import { createOwnerDataSource } from '../database/data-source.js';
 import { createLogger, PinoNestLogger } from '../observability/logger.js';
 import { CreateUserDto } from '../users/user.dto.js';
 import { AdminTenantListQuery, AdminTenantPatchDto, CreateTenantDto, TenantIdParam } from './admin-tenant.dto.js';
-import { CliModule } from './cli.module.js';
-import { OperatorCommands } from './operator-commands.js';
+import type { OperatorCommands } from './operator-commands.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -148,6 +145,7 @@ const COMMANDS: Record<string, Command> = {
       noPositionals(args);
     },
     async runAsOwner(ownerUrl) {
+      const { createOwnerDataSource } = await import('../database/data-source.js');
       const owner = createOwnerDataSource(ownerUrl);
       await owner.initialize();
       try {
@@ -301,9 +299,14 @@ function commandHelp(command: Command): string {
 /**
  * The application context for one command, closed when the command is done. Nest's and the
  * services' log lines go to stderr, only errors unless LOG_LEVEL asks for debug: stdout is the
- * command's JSON.
+ * command's JSON. Imported here, not at the top: help and usage errors need none of it.
  */
 async function withApplication<T>(config: FraudGuardConfig, ownerUrl: string, work: (commands: OperatorCommands) => Promise<T>): Promise<T> {
+  const [{ NestFactory }, { CliModule }, { OperatorCommands }] = await Promise.all([
+    import('@nestjs/core'),
+    import('./cli.module.js'),
+    import('./operator-commands.js'),
+  ]);
   const level = ['debug', 'trace'].includes(config.app.logLevel) ? config.app.logLevel : 'error';
   const appUrl = config.database.appDatabaseUrl ?? appRoleUrl(ownerUrl, config.database.appDbPassword);
   const context = await NestFactory.createApplicationContext(CliModule.forRoot(config, ownerUrl, appUrl), {
