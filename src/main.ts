@@ -5,6 +5,7 @@ import { createApp } from './bootstrap.js';
 import { loadConfig } from './config/fraudguard.config.js';
 import { ConfigError } from './config/validate-config.js';
 import { prepareDatabase } from './database/database-startup.js';
+import { DatabaseRefusedError } from './database/legacy-adoption.js';
 import { DemoApiKeyIssuer } from './tenants/demo-api-key.js';
 import { DEFAULT_TENANT_ID } from './tenants/default-tenant.js';
 
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  const message = error instanceof ConfigError ? error.message : error?.stack ?? String(error);
+  const message = error instanceof ConfigError || error instanceof DatabaseRefusedError ? error.message : error?.stack ?? String(error);
   process.stderr.write(`FraudGuard failed to start: ${message}\n`);
   process.exit(1);
 });

@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { appRoleUrl, databaseConfig } from '../config/database.config.js';
+import { DEFAULT_TENANT_ID } from '../tenants/default-tenant.js';
 import { createOwnerDataSource } from './data-source.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { migrateDatabase } from './legacy-adoption.js';
 
 export interface PreparedDatabase {
   ownerUrl: string;
@@ -15,8 +17,10 @@ const logger = new Logger('Database');
 
 /**
  * Before the app serves: find or start the database (DATABASE_URL, else embedded PostgreSQL under
- * ./.data), apply pending migrations as the owner unless MIGRATIONS_RUN=false, then hand back the
- * app role's URL. Runtime traffic never uses the owner connection.
+ * ./.data), apply pending migrations as the owner unless MIGRATIONS_RUN=false — adopting a
+ * single-tenant FraudGuard database first, refusing one that is neither that nor empty nor
+ * migrated (legacy-adoption.ts) — then hand back the app role's URL. Runtime traffic never uses
+ * the owner connection.
  */
 export async function prepareDatabase(config: ConfigType<typeof databaseConfig>): Promise<PreparedDatabase> {
   let ownerUrl = config.databaseUrl;
@@ -27,15 +31,20 @@ export async function prepareDatabase(config: ConfigType<typeof databaseConfig>)
     ownerUrl = cluster.ownerUrl;
     stop = cluster.stop;
   }
-  if (config.migrationsRun) {
-    const owner = createOwnerDataSource(ownerUrl);
-    await owner.initialize();
-    try {
-      const applied = await owner.runMigrations({ transaction: 'each' });
-      if (applied.length) logger.log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
-    } finally {
-      await owner.destroy();
+  const owner = createOwnerDataSource(ownerUrl);
+  await owner.initialize();
+  try {
+    if (config.migrationsRun) {
+      const run = await migrateDatabase(owner);
+      if (run.inspection.state === 'legacy') {
+        const sizes = run.inspection.tables.map((table) => `${table.table} ~${table.rows} rows`).join(', ');
+        logger.log(`adopted a single-tenant FraudGuard database (${sizes}): migration 0 recorded as its baseline`);
+      }
+      if (run.applied.length) logger.log(`applied migrations: ${run.applied.join(', ')}`);
+      if (run.convertedTenantPlan && run.inspection.state !== 'empty') logger.log(`single-tenant data converted into tenant ${DEFAULT_TENANT_ID} (${run.convertedTenantPlan} plan)`);
     }
+  } finally {
+    await owner.destroy();
   }
   const appUrl = config.appDatabaseUrl ?? appRoleUrl(ownerUrl, config.appDbPassword);
   return { ownerUrl, appUrl, stop };
