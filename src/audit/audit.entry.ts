@@ -30,14 +30,18 @@ export const AUDIT_COLUMNS = `tenant_id, user_id, action, resource_type, resourc
 
 export const AUDIT_INSERT = `INSERT INTO audit_logs (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
 
-/** The actor (`auth`), and the IP, user agent and request id of the request, when there is one. */
+/**
+ * The actor (`auth`), and the IP, user agent and request id of the request, when there is one; an
+ * operator outside any request brings its own user agent and request id.
+ */
 export function originOf(request: FastifyRequest | undefined, auth: AuthContext | undefined): AuditOrigin {
+  const operator = auth?.operator;
   return {
     userId: auth?.userId ?? null,
     ipAddress: request?.ip ?? null,
-    userAgent: request?.headers['user-agent'] ?? null,
-    requestId: request?.id ?? null,
-    actor: auth?.apiKeyId ? { api_key_id: auth.apiKeyId, api_key_prefix: auth.apiKeyPrefix } : undefined,
+    userAgent: request?.headers['user-agent'] ?? operator?.userAgent ?? null,
+    requestId: request?.id ?? operator?.requestId ?? null,
+    actor: auth?.apiKeyId ? { api_key_id: auth.apiKeyId, api_key_prefix: auth.apiKeyPrefix } : operator?.actor,
   };
 }
 

@@ -5,7 +5,6 @@ import { DEFAULT_TENANT_ID } from '../tenants/default-tenant.js';
 import { createOwnerDataSource } from './data-source.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { migrateDatabase } from './legacy-adoption.js';
-import { DataSource } from 'typeorm';
 
 export interface PreparedDatabase {
   ownerUrl: string;
@@ -23,10 +22,7 @@ const logger = new Logger('Database');
  * migrated (legacy-adoption.ts) — then hand back the app role's URL. Runtime traffic never uses
  * the owner connection.
  */
-export async function prepareDatabase(
-  config: ConfigType<typeof databaseConfig>,
-  afterMigrations?: (owner: DataSource) => Promise<void>,
-): Promise<PreparedDatabase> {
+export async function prepareDatabase(config: ConfigType<typeof databaseConfig>): Promise<PreparedDatabase> {
   let ownerUrl = config.databaseUrl;
   let stop = async () => undefined as void;
   if (!ownerUrl) {
@@ -47,7 +43,6 @@ export async function prepareDatabase(
       if (run.applied.length) logger.log(`applied migrations: ${run.applied.join(', ')}`);
       if (run.convertedTenantPlan && run.inspection.state !== 'empty') logger.log(`single-tenant data converted into tenant ${DEFAULT_TENANT_ID} (${run.convertedTenantPlan} plan)`);
     }
-    await afterMigrations?.(owner);
   } finally {
     await owner.destroy();
   }
