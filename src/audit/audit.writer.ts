@@ -29,27 +29,18 @@ export class AuditWriter {
     return originOf(request, auth);
   }
 
-  async record(auth: AuthContext | undefined, entry: AuditEntry): Promise<void>;
-  /** Transitional, for the request-bound services: the actor is the request's caller. */
-  async record(entry: AuditEntry): Promise<void>;
-  async record(authOrEntry: AuthContext | AuditEntry | undefined, maybeEntry?: AuditEntry): Promise<void> {
-    const [auth, entry] = maybeEntry ? [authOrEntry as AuthContext | undefined, maybeEntry] : [this.requestAuth(), authOrEntry as AuditEntry];
+  async record(auth: AuthContext | undefined, entry: AuditEntry): Promise<void> {
     await this.transaction.manager.query(AUDIT_INSERT, this.params(auth, entry));
-  }
-
-  private requestAuth(): AuthContext | undefined {
-    return this.cls.isActive() ? this.cls.get<FastifyRequest | undefined>(CLS_REQ)?.auth : undefined;
   }
 
   /**
    * The row as AUDIT_INSERT's parameters (AUDIT_COLUMNS order, tenant first), for a writer that
    * folds the audit insert into its own statement; the same redaction and origin as record().
    */
-  params(auth: AuthContext | undefined | AuditEntry, entry?: AuditEntry): unknown[] {
-    if (!entry) [auth, entry] = [this.requestAuth(), auth as unknown as AuditEntry];
+  params(auth: AuthContext | undefined, entry: AuditEntry): unknown[] {
     const tenantId = this.transaction.tenantId;
     if (!tenantId) throw new Error('An audit row needs the transaction to have a tenant');
-    return auditParams(tenantId, entry!, this.origin(auth as AuthContext | undefined));
+    return auditParams(tenantId, entry, this.origin(auth));
   }
 
   /**
@@ -60,9 +51,7 @@ export class AuditWriter {
    * connection while the request holds one; it still happens before the answer is sent.
    * `tenantId` defaults to the current transaction's tenant, then the caller's.
    */
-  async recordDetached(auth: AuthContext | undefined | AuditEntry, entry?: AuditEntry | string, tenantId?: string): Promise<void> {
-    if (!entry || typeof entry === 'string') [auth, entry, tenantId] = [this.requestAuth(), auth as AuditEntry, entry as string | undefined];
-    if (auth && 'action' in auth) throw new Error('unreachable');
+  async recordDetached(auth: AuthContext | undefined, entry: AuditEntry, tenantId?: string): Promise<void> {
     const inTransaction = this.transaction.active;
     const tenant = tenantId ?? (inTransaction ? this.transaction.tenantId : null) ?? auth?.tenantId;
     if (!tenant) throw new Error('recordDetached needs a tenant');

@@ -1,4 +1,3 @@
-import type { TenantTransaction } from '../database/tenant-transaction.js';
 
 export const ROLES = ['VIEWER', 'ANALYST', 'MANAGER', 'ADMIN'] as const;
 export type Role = (typeof ROLES)[number];
@@ -53,6 +52,5 @@ export interface AuthContext {
 declare module 'fastify' {
   interface FastifyRequest {
     auth?: AuthContext;
-    tenantTx?: TenantTransaction;
   }
 }
