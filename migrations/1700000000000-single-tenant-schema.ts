@@ -1,13 +1,26 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+const LEGACY_TABLES = ['accounts', 'transactions', 'fraud_alerts', 'system_logs'];
+
 /**
  * Migration 0: the original single-tenant FraudGuard schema, before any tenant existed.
- * Kept so that a real single-tenant database can be upgraded by replaying 1–3 on top of it.
+ * Kept so that a real single-tenant database can be upgraded by replaying 1–3 on top of it: such a
+ * database already has these tables, and start-up records this migration as its
+ * baseline instead of running it (src/database/legacy-adoption.ts).
  */
 export class SingleTenantSchema1700000000000 implements MigrationInterface {
   name = 'SingleTenantSchema1700000000000';
 
   async up(q: QueryRunner): Promise<void> {
+    const [{ found }] = await q.query(
+      `SELECT array_remove(ARRAY[${LEGACY_TABLES.map((table) => `to_regclass('public.${table}')::text`).join(', ')}], NULL) AS found`,
+    );
+    if (found.length) {
+      throw new Error(
+        `the database already has single-tenant FraudGuard tables (${found.join(', ')}) but no record of this migration: ` +
+          'start the server (npm start), which adopts such a database before converting it (docs/upgrading.md)',
+      );
+    }
     await q.query(`
       CREATE TABLE accounts (
         id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -78,7 +91,12 @@ export class SingleTenantSchema1700000000000 implements MigrationInterface {
     `);
   }
 
+  /** Drops the tables only while they are empty: a reverted conversion leaves the data where it was. */
   async down(q: QueryRunner): Promise<void> {
+    const [{ rows }] = await q.query(
+      `SELECT ${LEGACY_TABLES.map((table) => `(SELECT count(*) FROM (SELECT 1 FROM ${table} LIMIT 1) x)`).join(' + ')} AS rows`,
+    );
+    if (Number(rows) > 0) throw new Error('the single-tenant tables hold data: not dropping them (drop them by hand if that is meant)');
     await q.query(`DROP TABLE system_logs, fraud_alerts, transactions, accounts`);
   }
 }

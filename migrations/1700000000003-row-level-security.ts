@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { APP_ROLE, DEV_APP_DB_PASSWORD, OWNER_ROLE } from '../src/database/roles.js';
+import { columnSequence } from './catalog.js';
 import { definerFunction, protectTenantTable, unprotectTenantTable } from './row-level-security.js';
 
 const TENANT_TABLES: Record<string, string> = {
@@ -13,7 +14,13 @@ const TENANT_TABLES: Record<string, string> = {
   system_logs: 'SELECT, INSERT',
 };
 
-const SEQUENCES = ['tenant_users_id_seq', 'tenant_api_keys_id_seq', 'audit_logs_id_seq', 'system_logs_id_seq'];
+const SEQUENCES = ['tenant_users_id_seq', 'tenant_api_keys_id_seq', 'audit_logs_id_seq'];
+
+/** The sequences the app draws ids from: system_logs' is whatever a single-tenant install made it. */
+async function sequences(q: QueryRunner): Promise<string[]> {
+  const systemLogs = await columnSequence(q, 'system_logs', 'id');
+  return systemLogs ? [...SEQUENCES, systemLogs] : SEQUENCES;
+}
 
 function literal(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
@@ -50,10 +57,14 @@ export class RowLevelSecurity1700000000003 implements MigrationInterface {
       GRANT SELECT ON migrations TO ${APP_ROLE};
       ALTER FUNCTION update_updated_at_column() OWNER TO ${OWNER_ROLE};
     `);
+    // The single-tenant tables may be busy. Their locks are taken together, referencing tables
+    // before the tables they reference: an INSERT locks its table first and the referenced one for
+    // its key check, so in this order neither can end up waiting for the other.
+    await q.query(`LOCK TABLE fraud_alerts, transactions, accounts, system_logs IN ACCESS EXCLUSIVE MODE`);
     for (const [table, privileges] of Object.entries(TENANT_TABLES)) {
       await q.query(protectTenantTable(table, privileges));
     }
-    for (const sequence of SEQUENCES) {
+    for (const sequence of await sequences(q)) {
       await q.query(`GRANT USAGE ON SEQUENCE ${sequence} TO ${APP_ROLE}`);
     }
     await q.query(
@@ -94,7 +105,7 @@ export class RowLevelSecurity1700000000003 implements MigrationInterface {
       DROP FUNCTION fg_api_key_lookup(text);
       ALTER FUNCTION update_updated_at_column() OWNER TO CURRENT_USER;
     `);
-    for (const sequence of SEQUENCES) {
+    for (const sequence of await sequences(q)) {
       await q.query(`REVOKE ALL ON SEQUENCE ${sequence} FROM ${APP_ROLE}`);
     }
     for (const table of Object.keys(TENANT_TABLES).reverse()) {

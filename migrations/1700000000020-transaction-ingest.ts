@@ -1,6 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { CURRENT_QUOTA_MONTH } from '../src/transactions/quota-month.js';
+import { constraintNamed, tableExists } from './catalog.js';
 import { protectTenantTable, unprotectTenantTable } from './row-level-security.js';
+import { buildIndexConcurrently, inShortTransaction } from './short-locks.js';
 
 /**
  * Issue 4 (transaction ingest):
@@ -14,42 +16,55 @@ import { protectTenantTable, unprotectTenantTable } from './row-level-security.j
  */
 export class TransactionIngest1700000000020 implements MigrationInterface {
   name = 'TransactionIngest1700000000020';
+  // The indexes on accounts and fraud_alerts are built CONCURRENTLY, outside a transaction; each
+  // step below checks what an interrupted run already did (short-locks.ts).
+  transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE TABLE idempotency_keys (
-        tenant_id        varchar(64) NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
-        idempotency_key  varchar(255) NOT NULL,
-        request_hash     char(64) NOT NULL,
-        status_code      smallint NOT NULL,
-        response         jsonb NOT NULL,
-        created_at       timestamptz NOT NULL DEFAULT now(),
-        expires_at       timestamptz NOT NULL,
-        PRIMARY KEY (tenant_id, idempotency_key)
+    // The new tables and the usage backfill commit together: the backfill only reads transactions.
+    if (!(await tableExists(q, 'tenant_monthly_usage'))) {
+      await inShortTransaction(q, async (q) => {
+        await q.query(`
+          CREATE TABLE idempotency_keys (
+            tenant_id        varchar(64) NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+            idempotency_key  varchar(255) NOT NULL,
+            request_hash     char(64) NOT NULL,
+            status_code      smallint NOT NULL,
+            response         jsonb NOT NULL,
+            created_at       timestamptz NOT NULL DEFAULT now(),
+            expires_at       timestamptz NOT NULL,
+            PRIMARY KEY (tenant_id, idempotency_key)
+          );
+          CREATE INDEX idx_idempotency_keys_tenant_expires ON idempotency_keys (tenant_id, expires_at);
+
+          CREATE TABLE tenant_monthly_usage (
+            tenant_id     varchar(64) NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+            month         date NOT NULL,
+            transactions  bigint NOT NULL DEFAULT 0,
+            updated_at    timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (tenant_id, month),
+            CONSTRAINT tenant_monthly_usage_month_check CHECK (month = date_trunc('month', month)::date),
+            CONSTRAINT tenant_monthly_usage_transactions_check CHECK (transactions >= 0)
+          );
+          INSERT INTO tenant_monthly_usage (tenant_id, month, transactions)
+          SELECT tenant_id, (date_trunc('month', created_at AT TIME ZONE 'UTC'))::date, count(*)
+            FROM transactions GROUP BY 1, 2;
+        `);
+        await q.query(protectTenantTable('idempotency_keys', 'SELECT, INSERT, UPDATE, DELETE'));
+        await q.query(protectTenantTable('tenant_monthly_usage', 'SELECT, INSERT, UPDATE'));
+      });
+    }
+
+    if (!(await constraintNamed(q, 'fraud_alerts', 'fraud_alerts_resolution_check'))) {
+      await inShortTransaction(
+        q,
+        `ALTER TABLE fraud_alerts ADD CONSTRAINT fraud_alerts_resolution_check
+           CHECK (resolution IN ('FRAUD', 'LEGITIMATE', 'DUPLICATE', 'FALSE_POSITIVE', 'INCONCLUSIVE')) NOT VALID`,
       );
-      CREATE INDEX idx_idempotency_keys_tenant_expires ON idempotency_keys (tenant_id, expires_at);
+    }
 
-      CREATE TABLE tenant_monthly_usage (
-        tenant_id     varchar(64) NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
-        month         date NOT NULL,
-        transactions  bigint NOT NULL DEFAULT 0,
-        updated_at    timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (tenant_id, month),
-        CONSTRAINT tenant_monthly_usage_month_check CHECK (month = date_trunc('month', month)::date),
-        CONSTRAINT tenant_monthly_usage_transactions_check CHECK (transactions >= 0)
-      );
-      INSERT INTO tenant_monthly_usage (tenant_id, month, transactions)
-      SELECT tenant_id, (date_trunc('month', created_at AT TIME ZONE 'UTC'))::date, count(*)
-        FROM transactions GROUP BY 1, 2;
-
-      ALTER TABLE fraud_alerts ADD CONSTRAINT fraud_alerts_resolution_check
-        CHECK (resolution IN ('FRAUD', 'LEGITIMATE', 'DUPLICATE', 'FALSE_POSITIVE', 'INCONCLUSIVE')) NOT VALID;
-
-      CREATE INDEX idx_accounts_tenant_created ON accounts (tenant_id, created_at DESC, id DESC);
-      CREATE INDEX idx_alerts_tenant_handled_created ON fraud_alerts (tenant_id, handled, created_at DESC, id DESC);
-    `);
-    await q.query(protectTenantTable('idempotency_keys', 'SELECT, INSERT, UPDATE, DELETE'));
-    await q.query(protectTenantTable('tenant_monthly_usage', 'SELECT, INSERT, UPDATE'));
+    await buildIndexConcurrently(q, 'idx_accounts_tenant_created', 'accounts', '(tenant_id, created_at DESC, id DESC)');
+    await buildIndexConcurrently(q, 'idx_alerts_tenant_handled_created', 'fraud_alerts', '(tenant_id, handled, created_at DESC, id DESC)');
   }
 
   async down(q: QueryRunner): Promise<void> {

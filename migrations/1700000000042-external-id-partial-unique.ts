@@ -1,4 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { constraintNamed } from './catalog.js';
+import { buildIndexConcurrently, inShortTransaction } from './short-locks.js';
 
 /**
  * external_id is optional, and most transactions have none; the unique (tenant_id, external_id)
@@ -9,24 +11,26 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * `external_id IS NOT NULL` so the planner can use it.
  *
  * Built CONCURRENTLY (outside a transaction) so a live table keeps taking writes; a failed build's
- * INVALID leftover is dropped first, so a re-run starts over.
+ * INVALID leftover is dropped first, and a run interrupted after the swap finds it done.
  */
 export class ExternalIdPartialUnique1700000000042 implements MigrationInterface {
   name = 'ExternalIdPartialUnique1700000000042';
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS transactions_tenant_external_id_partial`);
-    await q.query(
-      `CREATE UNIQUE INDEX CONCURRENTLY transactions_tenant_external_id_partial
-         ON transactions (tenant_id, external_id) WHERE external_id IS NOT NULL`,
+    if (!(await constraintNamed(q, 'transactions', 'transactions_tenant_external_id_key'))) return; // swapped already
+    await buildIndexConcurrently(
+      q,
+      'transactions_tenant_external_id_partial',
+      'transactions',
+      '(tenant_id, external_id) WHERE external_id IS NOT NULL',
+      true,
     );
-    await q.query(`
-      BEGIN;
-      ALTER TABLE transactions DROP CONSTRAINT transactions_tenant_external_id_key;
-      ALTER INDEX transactions_tenant_external_id_partial RENAME TO transactions_tenant_external_id_key;
-      COMMIT;
-    `);
+    await inShortTransaction(
+      q,
+      `ALTER TABLE transactions DROP CONSTRAINT transactions_tenant_external_id_key;
+       ALTER INDEX transactions_tenant_external_id_partial RENAME TO transactions_tenant_external_id_key`,
+    );
   }
 
   /** TypeORM reverts inside a transaction whatever `transaction` says, so no CONCURRENTLY here. */

@@ -14,6 +14,7 @@ import { TransactionsReachTenantThroughAccount1700000000043 } from './1700000000
 import { AuditChainInlineHash1700000000044 } from './1700000000044-audit-chain-inline-hash.js';
 import { AccountProfilesFillfactor1700000000045 } from './1700000000045-account-profiles-fillfactor.js';
 import { ColumnDefaultsTypeormReadsBack1700000000046 } from './1700000000046-column-defaults-typeorm-reads-back.js';
+import { AuditChainSealing1700000000050 } from './1700000000050-audit-chain-sealing.js';
 import { QuotaSlots1700000000060 } from './1700000000060-quota-slots.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
@@ -34,5 +35,6 @@ export const migrations = [
   AuditChainInlineHash1700000000044,
   AccountProfilesFillfactor1700000000045,
   ColumnDefaultsTypeormReadsBack1700000000046,
+  AuditChainSealing1700000000050,
   QuotaSlots1700000000060,
 ];

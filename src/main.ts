@@ -5,7 +5,9 @@ import { createApp } from './bootstrap.js';
 import { loadConfig } from './config/fraudguard.config.js';
 import { ConfigError } from './config/validate-config.js';
 import { prepareDatabase } from './database/database-startup.js';
-import { issueDemoApiKey } from './tenants/demo-api-key.js';
+import { DatabaseRefusedError } from './database/legacy-adoption.js';
+import { DemoApiKeyIssuer } from './tenants/demo-api-key.js';
+import { DEFAULT_TENANT_ID } from './tenants/default-tenant.js';
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
@@ -17,17 +19,16 @@ async function main(): Promise<void> {
   for (const signal of [...SHUTDOWN_SIGNALS, 'SIGHUP'] as const) process.removeAllListeners(signal);
 
   const base = `http://localhost:${config.app.port}`;
-  const database = await prepareDatabase(config.database, async (owner) => {
-    const demoKey = config.database.demoApiKey ? await issueDemoApiKey(owner) : undefined;
-    // Printed as soon as it exists: the key is stored only as a hash, so this is its one showing.
-    if (demoKey) {
-      process.stdout.write(
-        `\n  Demo tenant "default-tenant-001" API key (shown once, keep it):\n\n    ${demoKey}\n\n` +
-          `  Try: curl -H 'X-API-Key: ${demoKey}' ${base}/api/v1/tenants/me\n\n`,
-      );
-    }
-  });
+  const database = await prepareDatabase(config.database);
   const app = await createApp(config, database.appUrl, [], database.ownerUrl);
+  const demoKey = config.database.demoApiKey ? await app.get(DemoApiKeyIssuer).issue() : undefined;
+  // Printed as soon as it exists: the key is stored only as a hash, so this is its one showing.
+  if (demoKey) {
+    process.stdout.write(
+      `\n  Demo tenant "${DEFAULT_TENANT_ID}" API key (shown once, keep it):\n\n    ${demoKey}\n\n` +
+        `  Try: curl -H 'X-API-Key: ${demoKey}' ${base}/api/v1/tenants/me\n\n`,
+    );
+  }
   const logger = new Logger('FraudGuard');
   await app.listen({ port: config.app.port, host: config.app.host });
   logger.log(`FraudGuard listening on ${base}`);
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  const message = error instanceof ConfigError ? error.message : error?.stack ?? String(error);
+  const message = error instanceof ConfigError || error instanceof DatabaseRefusedError ? error.message : error?.stack ?? String(error);
   process.stderr.write(`FraudGuard failed to start: ${message}\n`);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { TenantDto } from '../tenants/tenant.dto.js';
+import { SignupDto, TenantDto } from '../tenants/tenant.dto.js';
 import { PageQuery } from '../common/pagination.js';
 import { PLAN_NAMES } from '../tenants/plans.js';
 import type { Plan } from '../tenants/plans.js';
@@ -19,6 +19,26 @@ export class TenantIdParam {
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'id must be a tenant id' })
   id: string;
+}
+
+/**
+ * An operator's new tenant (the CLI's tenant:create): the signup's rules for the name, the
+ * subdomain (reserved names included), the admin e-mail and the plan. No admin user or password
+ * here: users come from user:create, through the users service.
+ */
+export class CreateTenantDto extends PickType(SignupDto, ['organization_name', 'subdomain', 'admin_email', 'plan'] as const) {
+  /** A UUID when absent. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'tenant_id must match [A-Za-z0-9_-]{1,64}' })
+  tenant_id?: string;
+
+  /** A trial of this many days (status TRIAL); absent: ACTIVE, no trial. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  trial_days?: number;
 }
 
 /**

@@ -1,39 +1,30 @@
-import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { ApiKeyModule } from '../api-keys/api-key.module.js';
+import { PlatformDatabaseModule } from '../database/platform-database.module.js';
+import { DemoApiKeyIssuer } from '../tenants/demo-api-key.js';
 import { AdminTenantController } from './admin-tenant.controller.js';
 import { AdminTenantService } from './admin-tenant.service.js';
 import { PlatformAdminGuard } from './platform-admin.guard.js';
-import { PlatformDatabase } from './platform-database.js';
 import { PlatformTenantRepository } from './platform-tenant.repository.js';
 
-export const PLATFORM_DATABASE = Symbol('PLATFORM_DATABASE');
-
 /**
- * The operators' HTTP API. Its database door (PlatformDatabase) is created only when an owner URL
- * is known; the pool is opened lazily by pg on first use and closed at shutdown.
+ * The operators' tooling: the HTTP admin API, the services the CLI shares with it, and the demo
+ * key of a first start. Its database door (PlatformDatabaseModule) exists only when an owner URL is
+ * known; without one the admin routes do not exist (404) and nothing here touches the database.
  */
 @Module({})
-export class AdminModule implements OnApplicationShutdown {
-  constructor(@Optional() @Inject(PLATFORM_DATABASE) private readonly platform?: PlatformDatabase) {}
-
-  static forRoot(ownerUrl: string | undefined): DynamicModule {
-    if (!ownerUrl) new Logger('Admin').warn('no owner database URL: the admin API is disabled');
+export class AdminModule {
+  static forRoot(ownerUrl: string | undefined, options: { applicationName?: string } = {}): DynamicModule {
+    if (!ownerUrl) {
+      new Logger('Admin').warn('no owner database URL: the admin API is disabled');
+      return { module: AdminModule, providers: [PlatformAdminGuard], exports: [PlatformAdminGuard] };
+    }
     return {
       module: AdminModule,
-      controllers: ownerUrl ? [AdminTenantController] : [],
-      providers: [
-        PlatformAdminGuard,
-        { provide: PLATFORM_DATABASE, useFactory: () => (ownerUrl ? new PlatformDatabase(ownerUrl) : undefined) },
-        {
-          provide: AdminTenantService,
-          inject: [PLATFORM_DATABASE],
-          useFactory: (db?: PlatformDatabase) => db && new AdminTenantService(new PlatformTenantRepository(db)),
-        },
-      ],
-      exports: [PlatformAdminGuard],
+      imports: [PlatformDatabaseModule.forRoot(ownerUrl, options.applicationName), ApiKeyModule],
+      controllers: [AdminTenantController],
+      providers: [PlatformAdminGuard, PlatformTenantRepository, AdminTenantService, DemoApiKeyIssuer],
+      exports: [PlatformAdminGuard, AdminTenantService, DemoApiKeyIssuer],
     };
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.platform?.end();
   }
 }

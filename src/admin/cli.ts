@@ -1,25 +1,33 @@
 /**
  * `npm run cli -- <command> [options]`: the operators' tooling for scripts and terminals.
- * Runs as the owner (DATABASE_URL, else the embedded cluster of `npm start`); tenant work goes
- * through PlatformDatabase like the admin API, and every change is audited into the tenant's trail.
+ *
+ * Arguments are parsed and validated first — with the API's own DTO classes, so the same rules
+ * (reserved subdomains, e-mail, password policy, roles, scopes) — and only then is a Nest
+ * application context built from the application's modules (CliModule), whose services do the
+ * work: OperatorCommands. The database is DATABASE_URL (the owner), else the embedded cluster of
+ * `npm start`; tenant work runs as the app role, derived from it as the server derives it.
  *
  * Output: JSON on stdout (one document per command), messages on stderr.
  * Exit codes: 0 success · 1 failure (database, unknown tenant, broken audit chain) · 2 usage error.
  */
+import 'reflect-metadata';
+import type { Type } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs, ParseArgsConfig } from 'node:util';
-import type { AuditOrigin } from '../audit/audit.entry.js';
-import { generateApiKey } from '../api-keys/api-key.token.js';
-import { ROLES, SCOPES } from '../common/auth-context.js';
-import { ProblemException } from '../common/problem.js';
-import { loadConfig } from '../config/fraudguard.config.js';
+import pino from 'pino';
+import { CreateApiKeyDto } from '../api-keys/api-key.dto.js';
+import { passwordProblem } from '../auth/password.policy.js';
+import { type OperatorOrigin, SCOPES } from '../common/auth-context.js';
+import { type FieldError, ProblemException, ValidationProblem } from '../common/problem.js';
+import { createValidationPipe } from '../common/validation.js';
+import { appRoleUrl } from '../config/database.config.js';
+import { type FraudGuardConfig, loadConfig } from '../config/fraudguard.config.js';
 import { ConfigError } from '../config/validate-config.js';
-import { PLAN_NAMES, PLANS } from '../tenants/plans.js';
-import type { Plan } from '../tenants/plans.js';
-import { AdminTenantService, TENANT_STATUSES } from './admin-tenant.service.js';
-import { PlatformDatabase } from './platform-database.js';
-import { PlatformTenantRepository, UnknownTenantIdError } from './platform-tenant.repository.js';
+import { createLogger, PinoNestLogger } from '../observability/logger.js';
+import { CreateUserDto } from '../users/user.dto.js';
+import { AdminTenantListQuery, AdminTenantPatchDto, CreateTenantDto, TenantIdParam } from './admin-tenant.dto.js';
+import type { OperatorCommands } from './operator-commands.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -28,267 +36,82 @@ export const EXIT_USAGE = 2;
 class UsageError extends Error {}
 class CommandFailed extends Error {}
 
-type Options = ParseArgsConfig['options'];
-interface Context {
+type Options = NonNullable<ParseArgsConfig['options']>;
+interface Args {
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
-  ownerUrl: () => Promise<string>;
 }
-interface Command {
+interface CommandBase<Input> {
   summary: string;
   usage: string;
   options: Options;
-  run(context: Context): Promise<unknown>;
+  /** Usage checks and DTO validation, before any connection: a refusal here writes nothing. */
+  parse(args: Args): Promise<Input>;
+}
+/** Work on the application's services, in the CLI's application context. */
+interface ServiceCommand<Input> extends CommandBase<Input> {
+  run(commands: OperatorCommands, input: Input, operator: OperatorOrigin): Promise<unknown>;
+}
+/** Work on the owner's connection alone (migrations: the app role may not exist yet). */
+interface OwnerCommand extends CommandBase<void> {
+  runAsOwner(ownerUrl: string): Promise<unknown>;
+}
+type Command = ServiceCommand<any> | OwnerCommand;
+
+const pipe = createValidationPipe();
+
+/**
+ * The API's validation of `plain` as `type` (whitelist, transforms, class-validator rules). A
+ * refusal is a usage error naming the option each field came from.
+ */
+async function validated<T>(type: Type<T>, plain: Record<string, unknown>, optionOf: Record<string, string>): Promise<T> {
+  const defined = Object.fromEntries(Object.entries(plain).filter(([, value]) => value !== undefined));
+  try {
+    return (await pipe.transform(defined, { type: 'body', metatype: type })) as T;
+  } catch (error) {
+    if (!(error instanceof ValidationProblem)) throw error;
+    const errors = (error.extensions.errors as FieldError[]).map(({ field, message }) => `${optionOf[field] ?? field}: ${message}`);
+    throw new UsageError(errors.join('; '));
+  }
 }
 
-const RESERVED_SUBDOMAINS = new Set(['www', 'api', 'admin']);
-const SUBDOMAIN = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,}$/;
-const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
-function origin(): AuditOrigin {
+function operatorOrigin(): OperatorOrigin {
   let user = 'unknown';
   try {
     user = os.userInfo().username;
   } catch {
     // no passwd entry (containers): keep "unknown"
   }
-  return { userId: null, ipAddress: null, userAgent: 'fraudguard-cli', requestId: `cli-${randomUUID()}`, actor: { operator: 'cli', os_user: user } };
+  return { actor: { operator: 'cli', os_user: user }, userAgent: 'fraudguard-cli', requestId: `cli-${randomUUID()}` };
 }
 
-function required(context: Context, name: string): string {
-  const value = context.values[name];
+function required(args: Args, name: string): string {
+  const value = args.values[name];
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
   return value;
 }
 
-function tenantArgument(context: Context): string {
-  const tenantId = context.positionals[0] ?? (context.values.tenant as string | undefined);
+async function tenantArgument(args: Args): Promise<string> {
+  const tenantId = args.positionals[0] ?? (args.values.tenant as string | undefined);
   if (!tenantId) throw new UsageError('a tenant id is required');
-  if (!TENANT_ID.test(tenantId)) throw new UsageError(`"${tenantId}" is not a tenant id`);
-  return tenantId;
+  return (await validated(TenantIdParam, { id: tenantId }, { id: 'tenant id' })).id;
 }
 
-function noPositionals(context: Context): void {
-  if (context.positionals.length) throw new UsageError(`unexpected argument "${context.positionals[0]}"`);
+function noPositionals(args: Args): void {
+  if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
 }
 
-async function withPlatform<T>(context: Context, work: (repository: PlatformTenantRepository) => Promise<T>): Promise<T> {
-  const db = new PlatformDatabase(await context.ownerUrl(), 'fraudguard-cli');
-  try {
-    return await work(new PlatformTenantRepository(db));
-  } finally {
-    await db.end();
+/** An integer option as a number for the DTO; anything else is left for the DTO to refuse. */
+function integerOption(value: string | boolean | undefined): unknown {
+  return typeof value === 'string' && /^-?\d{1,10}$/.test(value) ? Number(value) : value;
+}
+
+/** A password the API's policy accepts, for user:create without --password-stdin. */
+function generatePassword(): string {
+  for (;;) {
+    const password = randomBytes(18).toString('base64url');
+    if (passwordProblem(password) === undefined) return password;
   }
-}
-
-function setStatus(status: 'SUSPENDED' | 'ACTIVE'): Command['run'] {
-  return async (context) => {
-    const tenantId = tenantArgument(context);
-    if (context.positionals.length > 1) throw new UsageError(`unexpected argument "${context.positionals[1]}"`);
-    return withPlatform(context, (repository) =>
-      new AdminTenantService(repository).update(tenantId, { status, reason: context.values.reason as string | undefined }, origin()),
-    );
-  };
-}
-
-const COMMANDS: Record<string, Command> = {
-  migrate: {
-    summary: 'Apply pending database migrations (as the owner)',
-    usage: 'migrate',
-    options: {},
-    async run(context) {
-      noPositionals(context);
-      const { createOwnerDataSource } = await import('../database/data-source.js');
-      const owner = createOwnerDataSource(await context.ownerUrl());
-      await owner.initialize();
-      try {
-        const applied = await owner.runMigrations({ transaction: 'each' });
-        return { applied: applied.map((migration) => migration.name) };
-      } finally {
-        await owner.destroy();
-      }
-    },
-  },
-  'tenant:create': {
-    summary: 'Create a tenant (audited as tenant.created)',
-    usage: 'tenant:create --name <organization> --subdomain <sub> --admin-email <email> [--plan STARTER|PROFESSIONAL|ENTERPRISE] [--trial-days <n>] [--id <tenant_id>]',
-    options: {
-      name: { type: 'string' },
-      subdomain: { type: 'string' },
-      'admin-email': { type: 'string' },
-      plan: { type: 'string', default: 'STARTER' },
-      'trial-days': { type: 'string' },
-      id: { type: 'string' },
-    },
-    async run(context) {
-      noPositionals(context);
-      const name = required(context, 'name');
-      const subdomain = required(context, 'subdomain').toLowerCase();
-      const adminEmail = required(context, 'admin-email');
-      const plan = String(context.values.plan) as Plan;
-      const tenantId = (context.values.id as string | undefined) ?? randomUUID();
-      if (name.length > 255) throw new UsageError('--name is longer than 255 characters');
-      if (!SUBDOMAIN.test(subdomain) || RESERVED_SUBDOMAINS.has(subdomain)) throw new UsageError(`--subdomain "${subdomain}" is not a valid, unreserved subdomain`);
-      if (!EMAIL.test(adminEmail)) throw new UsageError(`--admin-email "${adminEmail}" is not an e-mail address`);
-      if (!PLAN_NAMES.includes(plan)) throw new UsageError(`--plan must be one of ${PLAN_NAMES.join(', ')}`);
-      if (!TENANT_ID.test(tenantId)) throw new UsageError('--id must match [A-Za-z0-9_-]{1,64}');
-      let trialEndsAt: Date | null = null;
-      if (context.values['trial-days'] !== undefined) {
-        const days = Number(context.values['trial-days']);
-        if (!Number.isInteger(days) || days < 1 || days > 365) throw new UsageError('--trial-days must be an integer from 1 to 365');
-        trialEndsAt = new Date(Date.now() + days * 86_400_000);
-      }
-      const limits = PLANS[plan];
-      return withPlatform(context, (repository) =>
-        repository.createTenant(
-          {
-            tenant_id: tenantId,
-            organization_name: name,
-            subdomain,
-            admin_email: adminEmail,
-            plan,
-            status: trialEndsAt ? 'TRIAL' : 'ACTIVE',
-            trial_ends_at: trialEndsAt,
-            max_users: limits.max_users,
-            max_transactions_per_month: limits.max_transactions_per_month,
-            max_storage_gb: limits.max_storage_gb,
-          },
-          origin(),
-        ),
-      );
-    },
-  },
-  'tenant:list': {
-    summary: 'List tenants with usage (JSON array)',
-    usage: 'tenant:list [--status ACTIVE|SUSPENDED|TRIAL|CANCELLED]',
-    options: { status: { type: 'string' } },
-    async run(context) {
-      noPositionals(context);
-      const status = context.values.status as (typeof TENANT_STATUSES)[number] | undefined;
-      if (status !== undefined && !TENANT_STATUSES.includes(status)) throw new UsageError(`--status must be one of ${TENANT_STATUSES.join(', ')}`);
-      return withPlatform(context, async (repository) => {
-        const service = new AdminTenantService(repository);
-        const all = [];
-        let cursor: string | undefined;
-        do {
-          const page = await service.list({ limit: 100, starting_after: cursor, status });
-          all.push(...page.data);
-          cursor = page.next_cursor ?? undefined;
-        } while (cursor);
-        return all;
-      });
-    },
-  },
-  'tenant:suspend': {
-    summary: 'Suspend a tenant: every credential of it is refused (audited)',
-    usage: 'tenant:suspend <tenant_id> [--reason <text>]',
-    options: { reason: { type: 'string' } },
-    run: setStatus('SUSPENDED'),
-  },
-  'tenant:activate': {
-    summary: 'Reactivate a suspended or cancelled tenant (audited)',
-    usage: 'tenant:activate <tenant_id> [--reason <text>]',
-    options: { reason: { type: 'string' } },
-    run: setStatus('ACTIVE'),
-  },
-  'user:create': {
-    summary: 'Create a tenant user; prints a generated password once unless --password-stdin',
-    usage: 'user:create --tenant <tenant_id> --email <email> [--role ADMIN|MANAGER|ANALYST|VIEWER] [--name <full name>] [--password-stdin]',
-    options: {
-      tenant: { type: 'string' },
-      email: { type: 'string' },
-      role: { type: 'string', default: 'ADMIN' },
-      name: { type: 'string' },
-      'password-stdin': { type: 'boolean', default: false },
-    },
-    async run(context) {
-      noPositionals(context);
-      const tenantId = tenantArgument(context);
-      const email = required(context, 'email');
-      const role = String(context.values.role);
-      if (!EMAIL.test(email)) throw new UsageError(`--email "${email}" is not an e-mail address`);
-      if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
-      let password: string;
-      let generated = false;
-      if (context.values['password-stdin']) {
-        password = (await readStdin()).replace(/\r?\n$/, '');
-        if (password.length < 12) throw new UsageError('the password read from stdin must be at least 12 characters');
-      } else {
-        password = randomBytes(18).toString('base64url');
-        generated = true;
-      }
-      const { default: argon2 } = await import('argon2');
-      // OWASP argon2id: 19 MiB, t=2, p=1 (DESIGN.md).
-      const passwordHash = await argon2.hash(password, { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-      const user = await withPlatform(context, (repository) =>
-        repository.createUser(tenantId, { email, password_hash: passwordHash, full_name: (context.values.name as string | undefined) ?? null, role }, origin()),
-      );
-      return generated ? { ...user, password, password_note: 'shown once; not stored in clear anywhere' } : user;
-    },
-  },
-  'apikey:create': {
-    summary: 'Issue an API key for a tenant; the key is printed once',
-    usage: `apikey:create --tenant <tenant_id> [--name <key name>] [--scopes <comma-separated: ${SCOPES.join(',')}>]`,
-    options: {
-      tenant: { type: 'string' },
-      name: { type: 'string', default: 'cli' },
-      scopes: { type: 'string', default: 'read:transactions,write:transactions,read:alerts' },
-    },
-    async run(context) {
-      noPositionals(context);
-      const tenantId = tenantArgument(context);
-      const scopes = String(context.values.scopes).split(',').map((scope) => scope.trim()).filter(Boolean);
-      const unknown = scopes.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
-      if (unknown.length || scopes.length === 0) throw new UsageError(`--scopes: unknown scope ${unknown.join(', ') || '(none given)'}`);
-      const name = String(context.values.name);
-      if (name.length > 128) throw new UsageError('--name is longer than 128 characters');
-      const issued = generateApiKey();
-      const key = await withPlatform(context, (repository) =>
-        repository.createApiKey(tenantId, { key_name: name, key_hash: issued.hash, key_prefix: issued.prefix, scopes }, origin()),
-      );
-      return { ...key, api_key: issued.key, api_key_note: 'shown once; only its hash is stored' };
-    },
-  },
-  'audit:verify': {
-    summary: "Check tenants' audit hash chains; exits 1 when one is broken",
-    usage: 'audit:verify (<tenant_id> | --all)',
-    options: { all: { type: 'boolean', default: false } },
-    async run(context) {
-      const all = context.values.all === true;
-      if (all && context.positionals.length) throw new UsageError('give a tenant id or --all, not both');
-      if (!all && context.positionals.length !== 1) throw new UsageError('give one tenant id, or --all');
-      const results = await withPlatform(context, async (repository) => {
-        const service = new AdminTenantService(repository);
-        const ids = all ? (await collectIds(service)) : [tenantArgument(context)];
-        if (!all) await service.get(ids[0]);
-        const out = [];
-        for (const tenantId of ids) {
-          const { checked, first_broken_id } = await repository.verifyAudit(tenantId);
-          out.push({ tenant_id: tenantId, valid: first_broken_id === null, checked, first_broken_id });
-        }
-        return out;
-      });
-      const broken = results.filter((result) => !result.valid);
-      const report = all ? results : results[0];
-      if (broken.length) {
-        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-        throw new CommandFailed(`audit chain broken for ${broken.map((result) => `${result.tenant_id} (first broken row ${result.first_broken_id})`).join(', ')}`);
-      }
-      return report;
-    },
-  },
-};
-
-async function collectIds(service: AdminTenantService): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await service.list({ limit: 100, starting_after: cursor });
-    ids.push(...page.data.map((tenant) => tenant.tenant_id));
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return ids;
 }
 
 function readStdin(): Promise<string> {
@@ -300,6 +123,161 @@ function readStdin(): Promise<string> {
     process.stdin.on('error', reject);
   });
 }
+
+function setStatus(status: 'SUSPENDED' | 'ACTIVE'): Pick<ServiceCommand<{ tenantId: string; reason?: string }>, 'parse' | 'run'> {
+  return {
+    async parse(args) {
+      const tenantId = await tenantArgument(args);
+      if (args.positionals.length > 1) throw new UsageError(`unexpected argument "${args.positionals[1]}"`);
+      const { reason } = await validated(AdminTenantPatchDto, { status, reason: args.values.reason }, { reason: '--reason' });
+      return { tenantId, reason };
+    },
+    run: (commands, input, operator) => commands.setStatus(operator, input.tenantId, status, input.reason),
+  };
+}
+
+const COMMANDS: Record<string, Command> = {
+  migrate: {
+    summary: 'Apply pending database migrations (as the owner)',
+    usage: 'migrate',
+    options: {},
+    async parse(args) {
+      noPositionals(args);
+    },
+    async runAsOwner(ownerUrl) {
+      const { createOwnerDataSource } = await import('../database/data-source.js');
+      const owner = createOwnerDataSource(ownerUrl);
+      await owner.initialize();
+      try {
+        const applied = await owner.runMigrations({ transaction: 'each' });
+        return { applied: applied.map((migration) => migration.name) };
+      } finally {
+        await owner.destroy();
+      }
+    },
+  } satisfies OwnerCommand,
+  'tenant:create': {
+    summary: 'Create a tenant (audited as tenant.created)',
+    usage: 'tenant:create --name <organization> --subdomain <sub> --admin-email <email> [--plan STARTER|PROFESSIONAL|ENTERPRISE] [--trial-days <n>] [--id <tenant_id>]',
+    options: {
+      name: { type: 'string' },
+      subdomain: { type: 'string' },
+      'admin-email': { type: 'string' },
+      plan: { type: 'string', default: 'STARTER' },
+      'trial-days': { type: 'string' },
+      id: { type: 'string' },
+    },
+    async parse(args) {
+      noPositionals(args);
+      return validated(
+        CreateTenantDto,
+        {
+          organization_name: required(args, 'name'),
+          subdomain: required(args, 'subdomain'),
+          admin_email: required(args, 'admin-email'),
+          plan: args.values.plan,
+          tenant_id: args.values.id,
+          trial_days: integerOption(args.values['trial-days']),
+        },
+        { organization_name: '--name', subdomain: '--subdomain', admin_email: '--admin-email', plan: '--plan', tenant_id: '--id', trial_days: '--trial-days' },
+      );
+    },
+    run: (commands, dto, operator) => commands.createTenant(operator, dto),
+  } satisfies ServiceCommand<CreateTenantDto>,
+  'tenant:list': {
+    summary: 'List tenants with usage (JSON array)',
+    usage: 'tenant:list [--status ACTIVE|SUSPENDED|TRIAL|CANCELLED]',
+    options: { status: { type: 'string' } },
+    async parse(args) {
+      noPositionals(args);
+      return validated(AdminTenantListQuery, { status: args.values.status }, { status: '--status' });
+    },
+    run: (commands, query) => commands.listTenants(query.status),
+  } satisfies ServiceCommand<AdminTenantListQuery>,
+  'tenant:suspend': {
+    summary: 'Suspend a tenant: every credential of it is refused (audited)',
+    usage: 'tenant:suspend <tenant_id> [--reason <text>]',
+    options: { reason: { type: 'string' } },
+    ...setStatus('SUSPENDED'),
+  },
+  'tenant:activate': {
+    summary: 'Reactivate a suspended or cancelled tenant (audited)',
+    usage: 'tenant:activate <tenant_id> [--reason <text>]',
+    options: { reason: { type: 'string' } },
+    ...setStatus('ACTIVE'),
+  },
+  'user:create': {
+    summary: 'Create a tenant user; prints a generated password once unless --password-stdin',
+    usage:
+      'user:create --tenant <tenant_id> --email <email> [--role ADMIN|MANAGER|ANALYST|VIEWER] [--name <full name, default: the e-mail>] [--password-stdin]',
+    options: {
+      tenant: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string', default: 'ADMIN' },
+      name: { type: 'string' },
+      'password-stdin': { type: 'boolean', default: false },
+    },
+    async parse(args) {
+      noPositionals(args);
+      const tenantId = await tenantArgument(args);
+      const email = required(args, 'email');
+      const generated = !args.values['password-stdin'];
+      const password = generated ? generatePassword() : (await readStdin()).replace(/\r?\n$/, '');
+      const dto = await validated(
+        CreateUserDto,
+        { email, password, full_name: args.values.name ?? email, role: args.values.role },
+        { email: '--email', password: 'the password read from stdin', full_name: '--name', role: '--role' },
+      );
+      return { tenantId, dto, generated };
+    },
+    async run(commands, { tenantId, dto, generated }, operator) {
+      const user = await commands.createUser(operator, tenantId, dto);
+      return generated ? { ...user, password: dto.password, password_note: 'shown once; not stored in clear anywhere' } : user;
+    },
+  } satisfies ServiceCommand<{ tenantId: string; dto: CreateUserDto; generated: boolean }>,
+  'apikey:create': {
+    summary: 'Issue an API key for a tenant; the key is printed once',
+    usage: `apikey:create --tenant <tenant_id> [--name <key name>] [--scopes <comma-separated: ${SCOPES.join(',')}>]`,
+    options: {
+      tenant: { type: 'string' },
+      name: { type: 'string', default: 'cli' },
+      scopes: { type: 'string', default: 'read:transactions,write:transactions,read:alerts' },
+    },
+    async parse(args) {
+      noPositionals(args);
+      const tenantId = await tenantArgument(args);
+      const scopes = String(args.values.scopes).split(',').map((scope) => scope.trim()).filter(Boolean);
+      if (scopes.length === 0) throw new UsageError('--scopes: give at least one scope');
+      const dto = await validated(CreateApiKeyDto, { key_name: args.values.name, scopes }, { key_name: '--name', scopes: '--scopes' });
+      return { tenantId, dto };
+    },
+    async run(commands, { tenantId, dto }, operator) {
+      const { key, ...issued } = await commands.createApiKey(operator, tenantId, dto);
+      return { ...issued, api_key: key, api_key_note: 'shown once; only its hash is stored' };
+    },
+  } satisfies ServiceCommand<{ tenantId: string; dto: CreateApiKeyDto }>,
+  'audit:verify': {
+    summary: "Check tenants' audit hash chains; exits 1 when one is broken",
+    usage: 'audit:verify (<tenant_id> | --all)',
+    options: { all: { type: 'boolean', default: false } },
+    async parse(args) {
+      const all = args.values.all === true;
+      if (all && args.positionals.length) throw new UsageError('give a tenant id or --all, not both');
+      if (!all && args.positionals.length !== 1) throw new UsageError('give one tenant id, or --all');
+      return all ? ('all' as const) : [await tenantArgument(args)];
+    },
+    async run(commands, tenantIds) {
+      const results = await commands.verifyAudit(tenantIds);
+      const broken = results.filter((result) => !result.valid);
+      const report = tenantIds === 'all' ? results : results[0];
+      if (broken.length) {
+        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        throw new CommandFailed(`audit chain broken for ${broken.map((result) => `${result.tenant_id} (first broken row ${result.first_broken_id})`).join(', ')}`);
+      }
+      return report;
+    },
+  } satisfies ServiceCommand<string[] | 'all'>,
+};
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
@@ -314,8 +292,32 @@ function help(): string {
   ].join('\n');
 }
 
-function commandHelp(name: string, command: Command): string {
+function commandHelp(command: Command): string {
   return `Usage: npm run cli -- ${command.usage}\n\n${command.summary}.\nExit codes: 0 ok, 1 failure, 2 usage error.`;
+}
+
+/**
+ * The application context for one command, closed when the command is done. Nest's and the
+ * services' log lines go to stderr, only errors unless LOG_LEVEL asks for debug: stdout is the
+ * command's JSON. Imported here, not at the top: help and usage errors need none of it.
+ */
+async function withApplication<T>(config: FraudGuardConfig, ownerUrl: string, work: (commands: OperatorCommands) => Promise<T>): Promise<T> {
+  const [{ NestFactory }, { CliModule }, { OperatorCommands }] = await Promise.all([
+    import('@nestjs/core'),
+    import('./cli.module.js'),
+    import('./operator-commands.js'),
+  ]);
+  const level = ['debug', 'trace'].includes(config.app.logLevel) ? config.app.logLevel : 'error';
+  const appUrl = config.database.appDatabaseUrl ?? appRoleUrl(ownerUrl, config.database.appDbPassword);
+  const context = await NestFactory.createApplicationContext(CliModule.forRoot(config, ownerUrl, appUrl), {
+    logger: new PinoNestLogger(createLogger(level, pino.destination({ fd: 2, sync: true }))),
+    abortOnError: false,
+  });
+  try {
+    return await work(context.get(OperatorCommands));
+  } finally {
+    await context.close();
+  }
 }
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -330,32 +332,30 @@ export async function runCli(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(commandHelp(name, command) + '\n');
+    process.stdout.write(commandHelp(command) + '\n');
     return EXIT_OK;
   }
-  let ownerUrl: string | undefined;
   let stopEmbedded: (() => Promise<void>) | undefined;
   try {
     const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
-    const config = loadConfig().database;
-    const context: Context = {
-      values: parsed.values as Context['values'],
-      positionals: parsed.positionals,
-      ownerUrl: async () => {
-        if (ownerUrl) return ownerUrl;
-        if (config.databaseUrl) return (ownerUrl = config.databaseUrl);
-        const { startEmbeddedPostgres } = await import('../database/embedded-postgres.js');
-        const cluster = await startEmbeddedPostgres({ dir: config.embeddedPgDir, port: config.embeddedPgPort, persistent: true });
-        stopEmbedded = cluster.stop;
-        return (ownerUrl = cluster.ownerUrl);
-      },
-    };
-    const result = await command.run(context);
+    const config = loadConfig();
+    const input = await command.parse({ values: parsed.values as Args['values'], positionals: parsed.positionals });
+    let ownerUrl = config.database.databaseUrl;
+    if (!ownerUrl) {
+      const { startEmbeddedPostgres } = await import('../database/embedded-postgres.js');
+      const cluster = await startEmbeddedPostgres({ dir: config.database.embeddedPgDir, port: config.database.embeddedPgPort, persistent: true });
+      stopEmbedded = cluster.stop;
+      ownerUrl = cluster.ownerUrl;
+    }
+    const result =
+      'runAsOwner' in command
+        ? await command.runAsOwner(ownerUrl)
+        : await withApplication(config, ownerUrl, (commands) => command.run(commands, input, operatorOrigin()));
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return EXIT_OK;
   } catch (error: any) {
     if (error instanceof UsageError || error?.code?.startsWith?.('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${name}: ${error.message}\n\n${commandHelp(name, command)}\n`);
+      process.stderr.write(`${name}: ${error.message}\n\n${commandHelp(command)}\n`);
       return EXIT_USAGE;
     }
     if (error instanceof ConfigError) {
@@ -363,7 +363,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     const message =
-      error instanceof CommandFailed || error instanceof UnknownTenantIdError || error instanceof ProblemException
+      error instanceof CommandFailed || error instanceof ProblemException
         ? error.message
         : error?.code === '23505'
           ? `already exists: ${error.detail ?? error.message}`

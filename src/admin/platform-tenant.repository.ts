@@ -1,7 +1,12 @@
+import { InjectTransactionHost, TransactionHost } from '@nestjs-cls/transactional';
+import { Injectable } from '@nestjs/common';
+import { QueryFailedError, type Repository } from 'typeorm';
+import { ApiKey } from '../api-keys/api-key.entity.js';
 import { AUDIT_INSERT, AuditEntry, auditParams, AuditOrigin, VERIFY_CHAIN_SQL } from '../audit/audit.entry.js';
-import { TENANT_COLUMNS, TenantRow } from '../tenants/tenant.repository.js';
+import { PLATFORM_CONNECTION, type PlatformTransactionAdapter } from '../database/platform-transaction.adapter.js';
+import { Tenant } from '../tenants/tenant.entity.js';
+import { TENANT_COLUMNS, type TenantRow } from '../tenants/tenant.repository.js';
 import { CURRENT_QUOTA_MONTH } from '../transactions/quota-month.js';
-import type { PlatformClient, PlatformDatabase } from './platform-database.js';
 
 export interface TenantUsage {
   active_users: number;
@@ -13,9 +18,18 @@ export interface TenantUsage {
 
 export type TenantWithUsage = TenantRow & { usage: TenantUsage };
 
-export type TenantChanges = Partial<Pick<TenantRow, 'plan' | 'status' | 'max_users' | 'max_transactions_per_month' | 'max_storage_gb'>> & {
-  trial_ends_at?: Date;
-};
+export type NewPlatformTenant = Pick<
+  Tenant,
+  'tenantId' | 'organizationName' | 'subdomain' | 'adminEmail' | 'plan' | 'status' | 'trialEndsAt' | 'maxUsers' | 'maxTransactionsPerMonth' | 'maxStorageGb'
+>;
+
+/** Which unique value of tenants another tenant already holds. */
+export type TenantConflict = 'tenant_id' | 'subdomain' | 'admin_email';
+
+const CONFLICTS: Record<string, TenantConflict> = { tenants_pkey: 'tenant_id', tenants_subdomain_key: 'subdomain', tenants_admin_email_key: 'admin_email' };
+
+/** What an operator may change on a tenant. */
+export type TenantChanges = Partial<Pick<Tenant, 'plan' | 'status' | 'maxUsers' | 'maxTransactionsPerMonth' | 'maxStorageGb' | 'trialEndsAt'>>;
 
 const USAGE_COLUMNS = `json_build_object(
     'active_users', (SELECT count(*) FROM tenant_users u WHERE u.tenant_id = t.tenant_id AND u.is_active)::int,
@@ -30,12 +44,23 @@ const USAGE_COLUMNS = `json_build_object(
 const PREFIXED_COLUMNS = TENANT_COLUMNS.split(',').map((column) => `t.${column.trim()}`).join(', ');
 
 /**
- * Cross-tenant reads and writes of the operators' tooling, always through PlatformDatabase. Each
- * write and its audit row (in the affected tenant's chain) commit together.
+ * Tenants across tenants, for the operators' tooling (admin API and CLI), in the current platform
+ * transaction (PlatformTransactionAdapter: the platform role, the tenant set when the work concerns
+ * one). A change and its audit row, in the affected tenant's chain, commit together.
  */
+@Injectable()
 export class PlatformTenantRepository {
-  constructor(private readonly db: PlatformDatabase) {}
+  constructor(@InjectTransactionHost(PLATFORM_CONNECTION) private readonly txHost: TransactionHost<PlatformTransactionAdapter>) {}
 
+  private get tenants(): Repository<Tenant> {
+    return this.txHost.tx.getRepository(Tenant);
+  }
+
+  /**
+   * A page of tenants with their usage, keyset on tenant_id. SQL: each row's usage is five
+   * correlated counts over five tables folded into one JSON column, so the page is one statement;
+   * the query builder would need five sub-query selects and the same hand-made mapping.
+   */
   list(options: { limit: number; after?: string; status?: string }): Promise<TenantWithUsage[]> {
     const params: unknown[] = [options.limit + 1];
     const where: string[] = [];
@@ -47,143 +72,63 @@ export class PlatformTenantRepository {
       params.push(options.status);
       where.push(`t.status = $${params.length}`);
     }
-    return this.db.transaction(
-      async (client) =>
-        (
-          await client.query(
-            `SELECT ${PREFIXED_COLUMNS}, ${USAGE_COLUMNS} FROM tenants t
-              ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY t.tenant_id LIMIT $1`,
-            params,
-          )
-        ).rows,
-      { readOnly: true },
+    return this.txHost.tx.query(
+      `SELECT ${PREFIXED_COLUMNS}, ${USAGE_COLUMNS} FROM tenants t ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY t.tenant_id LIMIT $1`,
+      params,
     );
   }
 
-  find(tenantId: string): Promise<TenantWithUsage | undefined> {
-    return this.db.transaction(
-      async (client) => (await client.query(`SELECT ${PREFIXED_COLUMNS}, ${USAGE_COLUMNS} FROM tenants t WHERE t.tenant_id = $1`, [tenantId])).rows[0],
-      { readOnly: true },
-    );
+  /** One tenant with its usage; SQL for the same reason as list(). */
+  async find(tenantId: string): Promise<TenantWithUsage | undefined> {
+    const rows: TenantWithUsage[] = await this.txHost.tx.query(`SELECT ${PREFIXED_COLUMNS}, ${USAGE_COLUMNS} FROM tenants t WHERE t.tenant_id = $1`, [tenantId]);
+    return rows[0];
+  }
+
+  /** The new tenant, or the unique value another tenant already holds. */
+  async insert(tenant: NewPlatformTenant): Promise<{ conflict: TenantConflict } | { conflict?: undefined }> {
+    try {
+      await this.tenants.insert(tenant);
+      return {};
+    } catch (error) {
+      const conflict = error instanceof QueryFailedError ? CONFLICTS[(error as QueryFailedError & { constraint?: string }).constraint ?? ''] : undefined;
+      if (conflict) return { conflict };
+      throw error;
+    }
+  }
+
+  exists(tenantId: string): Promise<boolean> {
+    return this.tenants.existsBy({ tenantId });
+  }
+
+  findByIdForUpdate(tenantId: string): Promise<Tenant | null> {
+    return this.tenants.findOne({ where: { tenantId }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async update(tenantId: string, changes: TenantChanges): Promise<void> {
+    await this.tenants.update({ tenantId }, changes);
+  }
+
+  /** The first `limit` tenant ids, in order (enough to tell "only the demo tenant" from more). */
+  async firstIds(limit: number): Promise<string[]> {
+    const tenants = await this.tenants.find({ select: { tenantId: true }, order: { tenantId: 'ASC' }, take: limit });
+    return tenants.map((tenant) => tenant.tenantId);
+  }
+
+  hasApiKeys(tenantId: string): Promise<boolean> {
+    return this.txHost.tx.getRepository(ApiKey).existsBy({ tenantId });
   }
 
   /**
-   * Locks the tenant row, lets `decide` compute the changes from the current values, applies them
-   * and appends the audit row to that tenant's trail, all in one transaction. `undefined` when the
-   * tenant does not exist.
+   * Appends to the tenant's audit chain; the transaction must run under that tenant. SQL: the
+   * audit insert AuditWriter sends too (the chain's trigger does the rest).
    */
-  async update(
-    tenantId: string,
-    decide: (current: TenantRow) => TenantChanges,
-    audit: (before: TenantRow, after: TenantRow) => AuditEntry,
-    origin: AuditOrigin,
-  ): Promise<TenantRow | undefined> {
-    return this.db.transaction(
-      async (client) => {
-        const current = (await client.query(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE tenant_id = $1 FOR UPDATE`, [tenantId])).rows[0] as TenantRow | undefined;
-        if (!current) return undefined;
-        const changes = decide(current);
-        const columns = Object.keys(changes) as (keyof TenantChanges)[];
-        let updated = current;
-        if (columns.length) {
-          const sets = columns.map((column, index) => `${column} = $${index + 2}`).join(', ');
-          updated = (
-            await client.query(`UPDATE tenants SET ${sets} WHERE tenant_id = $1 RETURNING ${TENANT_COLUMNS}`, [tenantId, ...columns.map((column) => changes[column])])
-          ).rows[0];
-        }
-        await this.appendAudit(client, tenantId, audit(current, updated), origin);
-        return updated;
-      },
-      { tenantId },
-    );
+  async appendAudit(tenantId: string, entry: AuditEntry, origin: AuditOrigin): Promise<void> {
+    await this.txHost.tx.query(AUDIT_INSERT, auditParams(tenantId, entry, origin));
   }
 
-  /** Inserts into a tenant's chain inside `client`'s transaction, which must have that tenant set. */
-  async appendAudit(client: PlatformClient, tenantId: string, entry: AuditEntry, origin: AuditOrigin): Promise<void> {
-    await client.query(AUDIT_INSERT, auditParams(tenantId, entry, origin));
-  }
-
-  /** Runs `work` as one transaction under the tenant (creation flows of the CLI). */
-  withTenant<T>(tenantId: string, work: (client: PlatformClient) => Promise<T>): Promise<T> {
-    return this.db.transaction(work, { tenantId });
-  }
-
+  /** SQL: the chain is walked inside PostgreSQL, nothing loaded (VERIFY_CHAIN_SQL). */
   async verifyAudit(tenantId: string): Promise<{ checked: number; first_broken_id: string | null }> {
-    return this.db.transaction(
-      async (client) => (await client.query(VERIFY_CHAIN_SQL, [tenantId])).rows[0],
-      { tenantId, readOnly: true },
-    );
-  }
-
-  /** A new tenant and its first audit row ('tenant.created'), in one transaction under that tenant. */
-  createTenant(
-    tenant: { tenant_id: string; organization_name: string; subdomain: string; admin_email: string; plan: string; status: string; trial_ends_at: Date | null;
-      max_users: number; max_transactions_per_month: number; max_storage_gb: number },
-    origin: AuditOrigin,
-  ): Promise<TenantRow> {
-    return this.withTenant(tenant.tenant_id, async (client) => {
-      const row = (
-        await client.query(
-          `INSERT INTO tenants (tenant_id, organization_name, subdomain, admin_email, plan, status, trial_ends_at,
-                                max_users, max_transactions_per_month, max_storage_gb)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${TENANT_COLUMNS}`,
-          [tenant.tenant_id, tenant.organization_name, tenant.subdomain, tenant.admin_email, tenant.plan, tenant.status, tenant.trial_ends_at,
-            tenant.max_users, tenant.max_transactions_per_month, tenant.max_storage_gb],
-        )
-      ).rows[0] as TenantRow;
-      await this.appendAudit(client, tenant.tenant_id, { action: 'tenant.created', resourceType: 'tenant', resourceId: tenant.tenant_id, newValue: tenant }, origin);
-      return row;
-    });
-  }
-
-  /** A tenant user (password already hashed) and its 'user.created' audit row. */
-  createUser(
-    tenantId: string,
-    user: { email: string; password_hash: string; full_name: string | null; role: string },
-    origin: AuditOrigin,
-  ): Promise<{ id: number; tenant_id: string; email: string; full_name: string | null; role: string }> {
-    return this.withTenant(tenantId, async (client) => {
-      await this.assertExists(client, tenantId);
-      const row = (
-        await client.query(
-          `INSERT INTO tenant_users (tenant_id, email, password_hash, full_name, role, email_verified)
-           VALUES ($1, $2, $3, $4, $5, true) RETURNING id, tenant_id, email, full_name, role`,
-          [tenantId, user.email, user.password_hash, user.full_name, user.role],
-        )
-      ).rows[0];
-      await this.appendAudit(client, tenantId, { action: 'user.created', resourceType: 'user', resourceId: row.id, newValue: row }, origin);
-      return row;
-    });
-  }
-
-  /** An API key (hash and prefix only) and its 'api_key.created' audit row. */
-  createApiKey(
-    tenantId: string,
-    key: { key_name: string; key_hash: string; key_prefix: string; scopes: string[] },
-    origin: AuditOrigin,
-  ): Promise<{ id: number; tenant_id: string; key_name: string; key_prefix: string; scopes: string[]; rate_limit_per_minute: number }> {
-    return this.withTenant(tenantId, async (client) => {
-      await this.assertExists(client, tenantId);
-      const row = (
-        await client.query(
-          `INSERT INTO tenant_api_keys (tenant_id, key_name, key_hash, key_prefix, scopes)
-           VALUES ($1, $2, $3, $4, $5) RETURNING id, tenant_id, key_name, key_prefix, scopes, rate_limit_per_minute`,
-          [tenantId, key.key_name, key.key_hash, key.key_prefix, key.scopes],
-        )
-      ).rows[0];
-      await this.appendAudit(client, tenantId, { action: 'api_key.created', resourceType: 'api_key', resourceId: row.id, newValue: row }, origin);
-      return row;
-    });
-  }
-
-  private async assertExists(client: PlatformClient, tenantId: string): Promise<void> {
-    const { rowCount } = await client.query(`SELECT 1 FROM tenants WHERE tenant_id = $1`, [tenantId]);
-    if (!rowCount) throw new UnknownTenantIdError(tenantId);
-  }
-}
-
-export class UnknownTenantIdError extends Error {
-  constructor(readonly tenantId: string) {
-    super(`Tenant ${tenantId} not found`);
+    const rows: Array<{ checked: number; first_broken_id: string | null }> = await this.txHost.tx.query(VERIFY_CHAIN_SQL, [tenantId]);
+    return rows[0];
   }
 }

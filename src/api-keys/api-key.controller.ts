@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import type { AuthContext } from '../common/auth-context.js';
+import { Auth } from '../common/auth.decorator.js';
 import { Authenticated } from '../common/authenticated.decorator.js';
 import { IdParam } from '../common/id-param.js';
 import { PageQuery } from '../common/pagination.js';
-import { Bound } from '../database/request-scope.js';
 import { CreateApiKeyDto, RollApiKeyDto } from './api-key.dto.js';
 import { ApiKeyService } from './api-key.service.js';
 
@@ -10,25 +11,27 @@ import { ApiKeyService } from './api-key.service.js';
 @Controller('api-keys')
 @Authenticated({ role: 'ADMIN' })
 export class ApiKeyController {
+  constructor(private readonly keys: ApiKeyService) {}
+
   @Get()
-  list(@Query() query: PageQuery, @Bound(ApiKeyService) keys: ApiKeyService) {
-    return keys.list(query);
+  list(@Auth() auth: AuthContext, @Query() query: PageQuery) {
+    return this.keys.list(auth, query);
   }
 
   @Post()
-  create(@Body() dto: CreateApiKeyDto, @Bound(ApiKeyService) keys: ApiKeyService) {
-    return keys.create(dto);
+  create(@Auth() auth: AuthContext, @Body() dto: CreateApiKeyDto) {
+    return this.keys.create(auth, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  revoke(@IdParam() id: number, @Bound(ApiKeyService) keys: ApiKeyService) {
-    return keys.revoke(id);
+  revoke(@Auth() auth: AuthContext, @IdParam() id: number) {
+    return this.keys.revoke(auth, id);
   }
 
   @Post(':id/roll')
   @HttpCode(201)
-  roll(@IdParam() id: number, @Body() dto: RollApiKeyDto, @Bound(ApiKeyService) keys: ApiKeyService) {
-    return keys.roll(id, dto);
+  roll(@Auth() auth: AuthContext, @IdParam() id: number, @Body() dto: RollApiKeyDto) {
+    return this.keys.roll(auth, id, dto);
   }
 }

@@ -1,5 +1,6 @@
 import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { SCOPES, type Scope } from '../common/auth-context.js';
+import type { ApiKey } from './api-key.entity.js';
 
 export class CreateApiKeyDto {
   @IsString()
@@ -34,4 +35,40 @@ export class RollApiKeyDto {
   @Min(0)
   @Max(7 * 86400)
   grace_seconds?: number;
+}
+
+/** An API key as the API shows it: hash never, plaintext key only in the answer that issues it. */
+export interface ApiKeyView {
+  id: number;
+  tenant_id: string;
+  key_name: string;
+  key_prefix: string;
+  scopes: string[] | null;
+  rate_limit_per_minute: number | null;
+  is_active: boolean | null;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  created_at: Date | null;
+  created_by: number | null;
+}
+
+/** A newly issued key: its plaintext, shown this once. */
+export interface IssuedApiKeyView extends ApiKeyView {
+  key: string;
+}
+
+export function apiKeyView(key: ApiKey): ApiKeyView {
+  return {
+    id: key.id,
+    tenant_id: key.tenantId,
+    key_name: key.keyName,
+    key_prefix: key.keyPrefix,
+    scopes: key.scopes,
+    rate_limit_per_minute: key.rateLimitPerMinute,
+    is_active: key.isActive,
+    expires_at: key.expiresAt,
+    last_used_at: key.lastUsedAt,
+    created_at: key.createdAt,
+    created_by: key.createdBy,
+  };
 }

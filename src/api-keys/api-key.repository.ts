@@ -1,79 +1,58 @@
-import { RequestBound } from '../database/request-scope.js';
-import { TenantConnection } from '../database/tenant-connection.js';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { Injectable } from '@nestjs/common';
+import { MoreThan, type Repository } from 'typeorm';
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
+import { Tenant } from '../tenants/tenant.entity.js';
+import { ApiKey } from './api-key.entity.js';
 
-export interface ApiKeyRow {
-  id: number;
-  tenant_id: string;
-  key_name: string;
-  key_prefix: string;
-  scopes: string[];
-  rate_limit_per_minute: number;
-  is_active: boolean;
-  expires_at: Date | null;
-  last_used_at: Date | null;
-  created_at: Date;
-  created_by: number | null;
-}
+export type NewApiKey = Pick<ApiKey, 'keyName' | 'keyHash' | 'keyPrefix' | 'scopes' | 'rateLimitPerMinute' | 'expiresAt' | 'createdBy'>;
 
-const KEY_COLUMNS = `id, tenant_id, key_name, key_prefix, scopes, rate_limit_per_minute, is_active, expires_at, last_used_at, created_at, created_by`;
-
-export interface NewApiKey {
-  key_name: string;
-  key_hash: string;
-  key_prefix: string;
-  scopes: readonly string[];
-  rate_limit_per_minute: number;
-  expires_at: Date | null;
-  created_by: number | null;
-}
-
-/** tenant_api_keys of the request's tenant: only hashes and display prefixes, never a key. */
-@RequestBound()
+/** tenant_api_keys of one tenant, in the current transaction: only hashes and display prefixes, never a key. */
+@Injectable()
 export class ApiKeyRepository {
-  constructor(private readonly db: TenantConnection) {}
+  constructor(private readonly txHost: TransactionHost<TenantTransactionAdapter>) {}
 
-  async insert(key: NewApiKey): Promise<ApiKeyRow> {
-    const rows = await this.db.query<ApiKeyRow>(
-      `INSERT INTO tenant_api_keys (tenant_id, key_name, key_hash, key_prefix, scopes, rate_limit_per_minute, expires_at, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${KEY_COLUMNS}`,
-      [this.db.tenantId, key.key_name, key.key_hash, key.key_prefix, key.scopes, key.rate_limit_per_minute, key.expires_at, key.created_by],
-    );
-    return rows[0];
+  private get keys(): Repository<ApiKey> {
+    return this.txHost.tx.getRepository(ApiKey);
   }
 
-  list(limit: number, afterId: number | undefined): Promise<ApiKeyRow[]> {
-    return this.db.query<ApiKeyRow>(
-      `SELECT ${KEY_COLUMNS} FROM tenant_api_keys WHERE tenant_id = $1 AND ($2::int IS NULL OR id > $2) ORDER BY id LIMIT $3`,
-      [this.db.tenantId, afterId ?? null, limit],
-    );
+  async insert(tenantId: string, key: NewApiKey): Promise<ApiKey> {
+    const values = { tenantId, ...key, lastUsedAt: null };
+    const result = await this.keys.insert(values);
+    return this.keys.create({ ...values, ...result.generatedMaps[0] });
   }
 
-  async findByIdForUpdate(id: number): Promise<ApiKeyRow | undefined> {
-    const rows = await this.db.query<ApiKeyRow>(`SELECT ${KEY_COLUMNS} FROM tenant_api_keys WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
-      this.db.tenantId,
-      id,
-    ]);
-    return rows[0];
+  /** Oldest first, keyset on id. */
+  list(tenantId: string, limit: number, afterId: number | undefined): Promise<ApiKey[]> {
+    return this.keys.find({
+      where: afterId === undefined ? { tenantId } : { tenantId, id: MoreThan(afterId) },
+      order: { id: 'ASC' },
+      take: limit,
+    });
   }
 
-  async revoke(id: number): Promise<void> {
-    await this.db.execute(`UPDATE tenant_api_keys SET is_active = false WHERE tenant_id = $1 AND id = $2 AND is_active`, [this.db.tenantId, id]);
+  findByIdForUpdate(tenantId: string, id: number): Promise<ApiKey | null> {
+    return this.keys.findOne({ where: { tenantId, id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  /** The old key of a roll stops at min(its own expiry, now + grace). */
-  async endWithin(id: number, graceSeconds: number): Promise<ApiKeyRow> {
-    const rows = await this.db.query<ApiKeyRow>(
-      `UPDATE tenant_api_keys
-          SET expires_at = LEAST(COALESCE(expires_at, 'infinity'::timestamptz), now() + make_interval(secs => $3))
-        WHERE tenant_id = $1 AND id = $2
-    RETURNING ${KEY_COLUMNS}`,
-      [this.db.tenantId, id, graceSeconds],
-    );
-    return rows[0];
+  async revoke(tenantId: string, id: number): Promise<void> {
+    await this.keys.update({ tenantId, id, isActive: true }, { isActive: false });
   }
 
-  async tenantPlan(): Promise<string | undefined> {
-    const rows = await this.db.query<{ plan: string }>(`SELECT plan FROM tenants WHERE tenant_id = $1`, [this.db.tenantId]);
-    return rows[0]?.plan;
+  /** The old key of a roll stops at min(its own expiry, now + grace); answers that end. */
+  async endWithin(tenantId: string, id: number, graceSeconds: number): Promise<Date | null> {
+    const result = await this.keys
+      .createQueryBuilder()
+      .update()
+      .set({ expiresAt: () => `LEAST(COALESCE(expires_at, 'infinity'::timestamptz), now() + make_interval(secs => :graceSeconds))` })
+      .where('tenant_id = :tenantId AND id = :id', { tenantId, id, graceSeconds })
+      .returning('expires_at')
+      .execute();
+    return (result.raw as Array<{ expires_at: Date | null }>)[0].expires_at;
+  }
+
+  async tenantPlan(tenantId: string): Promise<string | undefined> {
+    const tenant = await this.txHost.tx.getRepository(Tenant).findOne({ select: { plan: true }, where: { tenantId } });
+    return tenant?.plan;
   }
 }

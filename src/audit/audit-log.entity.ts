@@ -3,8 +3,10 @@ import { Tenant } from '../tenants/tenant.entity.js';
 import { User } from '../users/user.entity.js';
 
 /**
- * One audited action. Append-only for the app role; each tenant's rows form a hash chain that the
- * audit_logs_chain trigger seals on insert (it draws `id` and sets `prev_hash` and `hash`).
+ * One audited action. Append-only for the app role: the audit_logs_chain trigger stamps each new row
+ * with its transaction (`txid`) and leaves it unsealed; the sealer (fg_audit_seal) later links it into
+ * its tenant's hash chain (`seq`, `prev_hash`, `hash`). Rows from before sealing existed form each
+ * chain's legacy prefix: `seq` NULL, `hash` set, chained in id order.
  */
 @Entity('audit_logs')
 @Index('idx_audit_resource', ['tenantId', 'resourceType', 'resourceId'])
@@ -13,13 +15,17 @@ import { User } from '../users/user.entity.js';
 @Index('idx_audit_tenant_time', { synchronize: false })
 @Index('idx_audit_tenant_action', { synchronize: false })
 @Index('idx_audit_tenant_user', { synchronize: false })
+// Nor NULLS FIRST, and the partial index is the migration's own text: (tenant_id, seq NULLS FIRST, id)
+// for the verifier's walk, (tenant_id, txid, id) WHERE hash IS NULL for the sealer's work list.
+@Index('idx_audit_chain', { synchronize: false })
+@Index('idx_audit_unsealed', { synchronize: false })
 @ForeignKey(() => User, ['tenantId', 'userId'], ['tenantId', 'id'], { name: 'audit_logs_tenant_id_user_id_fkey' })
 export class AuditLog {
   @PrimaryColumn({ name: 'tenant_id', type: 'varchar', length: 64, primaryKeyConstraintName: 'audit_logs_pkey' })
   @ForeignKey(() => Tenant, { name: 'audit_logs_tenant_id_fkey', onDelete: 'CASCADE' })
   tenantId: string;
 
-  /** bigserial, drawn by the chain trigger in chain order; pg returns int8 as a decimal string (no transformer). */
+  /** bigserial; pg returns int8 as a decimal string (no transformer). */
   @PrimaryGeneratedColumn('increment', { name: 'id', type: 'bigint', primaryKeyConstraintName: 'audit_logs_pkey' })
   id: string;
 
@@ -59,7 +65,18 @@ export class AuditLog {
   @Column({ name: 'prev_hash', type: 'char', length: 64, nullable: true })
   prevHash: string | null;
 
-  /** Set by the chain trigger; NOT NULL is checked after it runs. */
-  @Column({ name: 'hash', type: 'char', length: 64 })
-  hash: string;
+  /** NULL until sealed. */
+  @Column({ name: 'hash', type: 'char', length: 64, nullable: true })
+  hash: string | null;
+
+  /**
+   * The writing transaction's 64-bit id (xid8, as bigint: TypeORM has no xid8), set by the chain
+   * trigger; orders the rows for sealing. NULL on legacy rows.
+   */
+  @Column({ name: 'txid', type: 'bigint', nullable: true })
+  txid: string | null;
+
+  /** Position in the tenant's chain (1, 2, …), assigned at sealing; NULL while unsealed and on legacy rows. */
+  @Column({ name: 'seq', type: 'bigint', nullable: true })
+  seq: string | null;
 }

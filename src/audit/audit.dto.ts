@@ -66,8 +66,10 @@ export class AuditLogDto {
   @ApiProperty({ nullable: true, type: Object, example: { key_name: 'ci', actor: { api_key_id: 3, api_key_prefix: 'fgk_live_AbCdEfG' } } })
   new_value: unknown;
   @ApiProperty({ enum: ['INFO', 'WARNING', 'CRITICAL'] }) severity: string;
-  @ApiProperty({ nullable: true, type: String, description: 'hash of the previous row of this tenant (null for the first)' }) prev_hash: string | null;
-  @ApiProperty({ description: 'sha256 over the canonical form of this row, prev_hash included' }) hash: string;
+  @ApiProperty({ nullable: true, type: String, description: 'hash of the previous row in this tenant\'s chain (null for the first, and until sealed)' })
+  prev_hash: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'sha256 over the canonical form of this row, prev_hash included; null until sealed (normally within a second)' })
+  hash: string | null;
 }
 
 export class AuditLogPageDto {
@@ -78,7 +80,8 @@ export class AuditLogPageDto {
 
 export class AuditChainVerificationDto {
   @ApiProperty({ example: true }) valid: boolean;
-  @ApiProperty({ example: 1042, description: 'rows checked' }) checked: number;
-  @ApiProperty({ nullable: true, type: String, example: null, description: 'id of the first row whose hash or link does not match' })
+  @ApiProperty({ example: 1042, description: 'sealed rows checked' }) checked: number;
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'id of the first row, in chain order, whose hash, link or position does not match' })
   first_broken_id: string | null;
+  @ApiProperty({ example: 0, description: 'rows written but not sealed into the chain yet (not checked)' }) pending: number;
 }

@@ -20,7 +20,8 @@ export interface AuditLogRow {
   new_value: unknown;
   severity: string;
   prev_hash: string | null;
-  hash: string;
+  /** NULL until the sealer has linked the row into the chain. */
+  hash: string | null;
 }
 
 export const AUDIT_COLUMNS = [
@@ -101,7 +102,7 @@ export class AuditRepository {
   }
 
   /** Checks the tenant's hash chain in PostgreSQL (see VERIFY_CHAIN_SQL). */
-  async verifyChain(tenantId: string): Promise<{ checked: number; first_broken_id: string | null }> {
+  async verifyChain(tenantId: string): Promise<{ checked: number; first_broken_id: string | null; pending: number }> {
     const [row] = await this.manager.query(VERIFY_CHAIN_SQL, [tenantId]);
     return row;
   }

@@ -46,8 +46,9 @@ export class AuditService {
     }
   }
 
+  /** `valid` speaks for the sealed rows; rows written since the last seal are only counted (`pending`). */
   async verify(auth: AuthContext): Promise<AuditChainVerificationDto> {
-    const { checked, first_broken_id } = await this.audit.verifyChain(auth.tenantId);
-    return { valid: first_broken_id === null, checked, first_broken_id };
+    const { checked, first_broken_id, pending } = await this.audit.verifyChain(auth.tenantId);
+    return { valid: first_broken_id === null, checked, first_broken_id, pending };
   }
 }

@@ -7,8 +7,8 @@ import { AUDIT_INSERT, AuditEntry, auditParams, AuditOrigin } from './audit.entr
  * Audit rows that must outlive the request's transaction: refusals (quota, rate limit, login
  * failure) whose request rolls back, or that happen in a guard before any transaction exists.
  * Each call is its own short transaction (a new one even inside another) on a pooled app-role
- * connection, with the tenant set transaction-locally like every request, so RLS and the hash
- * chain apply unchanged. Inside a handler prefer `AuditWriter.recordDetached`.
+ * connection, with the tenant set transaction-locally like every request, so RLS applies unchanged and
+ * the sealer chains the row like any other. Inside a handler prefer `AuditWriter.recordDetached`.
  */
 @Injectable()
 export class DetachedAuditWriter {

@@ -1,4 +1,3 @@
-import type { TenantTransaction } from '../database/tenant-transaction.js';
 
 export const ROLES = ['VIEWER', 'ANALYST', 'MANAGER', 'ADMIN'] as const;
 export type Role = (typeof ROLES)[number];
@@ -20,10 +19,24 @@ export const SCOPES = [
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** Who is calling, decided by the guards before any tenant data is touched. */
+/**
+ * A platform operator acting inside one tenant outside any HTTP request (the CLI, start-up tasks):
+ * what the audit rows record in place of a request's origin.
+ */
+export interface OperatorOrigin {
+  /** new_value.actor of the audit rows, e.g. `{ operator: 'cli', os_user: 'ops' }`. */
+  actor: Record<string, unknown>;
+  userAgent: string;
+  requestId: string;
+}
+
+/**
+ * Who is calling, decided by the guards before any tenant data is touched — or, for `operator`,
+ * by the operators' tooling, which never arrives over HTTP.
+ */
 export interface AuthContext {
   tenantId: string;
-  via: 'api_key' | 'jwt' | 'subdomain';
+  via: 'api_key' | 'jwt' | 'subdomain' | 'operator';
   userId?: number;
   role?: Role;
   apiKeyId?: number;
@@ -32,11 +45,12 @@ export interface AuthContext {
   rateLimitPerMinute?: number;
   /** The tenant's plan, for its rate-limit ceiling. */
   plan?: string;
+  /** Set when `via` is `operator`. */
+  operator?: OperatorOrigin;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     auth?: AuthContext;
-    tenantTx?: TenantTransaction;
   }
 }

@@ -54,9 +54,21 @@ class DatabaseEnvironmentVariables {
   @IsOptional()
   @IsEnvBoolean()
   DEMO_API_KEY?: string;
+
+  @IsOptional()
+  @IsEnvBoolean()
+  AUDIT_SEALER?: string;
+
+  @IsOptional()
+  @IsEnvInteger(10, 60_000)
+  AUDIT_SEAL_INTERVAL_MS?: string;
+
+  @IsOptional()
+  @IsEnvInteger(1, 100_000)
+  AUDIT_SEAL_BATCH?: string;
 }
 
-/** Connections, pool and start-up work of PostgreSQL. */
+/** Connections, pool, start-up work and background work (audit sealing) of PostgreSQL. */
 export const databaseConfig = registerAs('database', (env: Env = process.env) => {
   const vars = validateConfig(env, DatabaseEnvironmentVariables);
   return {
@@ -65,7 +77,7 @@ export const databaseConfig = registerAs('database', (env: Env = process.env) =>
     /** Runtime connection as the app role. Derived from databaseUrl when unset (appRoleUrl). */
     appDatabaseUrl: vars.APP_DATABASE_URL,
     appDbPassword: vars.APP_DB_PASSWORD ?? DEV_APP_DB_PASSWORD,
-    /** Direct (not pooled by PgBouncer) app-role connection for LISTEN. Defaults to the app URL. */
+    /** Direct (not pooled by PgBouncer) app-role connection for LISTEN and the audit sealer's session. Defaults to the app URL. */
     listenDatabaseUrl: vars.LISTEN_DATABASE_URL,
     migrationsRun: readBoolean(vars.MIGRATIONS_RUN, true),
     dbPoolSize: readInteger(vars.DB_POOL_SIZE, 10),
@@ -77,6 +89,12 @@ export const databaseConfig = registerAs('database', (env: Env = process.env) =>
     embeddedPgPort: readInteger(vars.EMBEDDED_PG_PORT, 54329),
     /** On first start with only the demo tenant, issue and print a demo API key. */
     demoApiKey: readBoolean(vars.DEMO_API_KEY, true),
+    /** This process takes part in sealing the audit chains (one leader per database at a time). */
+    auditSealer: readBoolean(vars.AUDIT_SEALER, true),
+    /** Pause between the leader's seal passes. */
+    auditSealIntervalMs: readInteger(vars.AUDIT_SEAL_INTERVAL_MS, 200),
+    /** Rows sealed per transaction (a tenant's head row is locked for that long). */
+    auditSealBatch: readInteger(vars.AUDIT_SEAL_BATCH, 1000),
   };
 });
 

@@ -46,3 +46,21 @@ export function appDataSourceOptions(
     },
   };
 }
+
+/**
+ * The operators' pool (src/admin: admin API and CLI): the owner's URL, though every transaction
+ * drops to the platform role (PlatformTransactionAdapter). Small and separate, so operator traffic
+ * never competes with tenant requests for the app pool.
+ */
+export function platformDataSourceOptions(ownerUrl: string, applicationName = 'fraudguard-platform'): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: ownerUrl,
+    entities,
+    installExtensions: false,
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    extra: { max: 2, idleTimeoutMillis: 10_000, application_name: applicationName },
+  };
+}

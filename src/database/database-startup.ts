@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { appRoleUrl, databaseConfig } from '../config/database.config.js';
+import { DEFAULT_TENANT_ID } from '../tenants/default-tenant.js';
 import { createOwnerDataSource } from './data-source.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { DataSource } from 'typeorm';
+import { migrateDatabase } from './legacy-adoption.js';
 
 export interface PreparedDatabase {
   ownerUrl: string;
@@ -16,13 +17,12 @@ const logger = new Logger('Database');
 
 /**
  * Before the app serves: find or start the database (DATABASE_URL, else embedded PostgreSQL under
- * ./.data), apply pending migrations as the owner unless MIGRATIONS_RUN=false, then hand back the
- * app role's URL. Runtime traffic never uses the owner connection.
+ * ./.data), apply pending migrations as the owner unless MIGRATIONS_RUN=false — adopting a
+ * single-tenant FraudGuard database first, refusing one that is neither that nor empty nor
+ * migrated (legacy-adoption.ts) — then hand back the app role's URL. Runtime traffic never uses
+ * the owner connection.
  */
-export async function prepareDatabase(
-  config: ConfigType<typeof databaseConfig>,
-  afterMigrations?: (owner: DataSource) => Promise<void>,
-): Promise<PreparedDatabase> {
+export async function prepareDatabase(config: ConfigType<typeof databaseConfig>): Promise<PreparedDatabase> {
   let ownerUrl = config.databaseUrl;
   let stop = async () => undefined as void;
   if (!ownerUrl) {
@@ -35,10 +35,14 @@ export async function prepareDatabase(
   await owner.initialize();
   try {
     if (config.migrationsRun) {
-      const applied = await owner.runMigrations({ transaction: 'each' });
-      if (applied.length) logger.log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+      const run = await migrateDatabase(owner);
+      if (run.inspection.state === 'legacy') {
+        const sizes = run.inspection.tables.map((table) => `${table.table} ~${table.rows} rows`).join(', ');
+        logger.log(`adopted a single-tenant FraudGuard database (${sizes}): migration 0 recorded as its baseline`);
+      }
+      if (run.applied.length) logger.log(`applied migrations: ${run.applied.join(', ')}`);
+      if (run.convertedTenantPlan && run.inspection.state !== 'empty') logger.log(`single-tenant data converted into tenant ${DEFAULT_TENANT_ID} (${run.convertedTenantPlan} plan)`);
     }
-    await afterMigrations?.(owner);
   } finally {
     await owner.destroy();
   }

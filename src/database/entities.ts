@@ -1,4 +1,5 @@
 import { ApiKey } from '../api-keys/api-key.entity.js';
+import { AuditChainHead } from '../audit/audit-chain-head.entity.js';
 import { AuditLog } from '../audit/audit-log.entity.js';
 import { PasswordReset } from '../auth/password-reset.entity.js';
 import { RefreshToken } from '../auth/refresh-token.entity.js';
@@ -24,6 +25,7 @@ export const entities = [
   PasswordReset,
   ApiKey,
   AuditLog,
+  AuditChainHead,
   Account,
   AccountProfile,
   Transaction,

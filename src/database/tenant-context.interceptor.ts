@@ -1,12 +1,10 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
-import { ModuleRef, Reflector } from '@nestjs/core';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { CLS_REQ, ClsService } from 'nestjs-cls';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import { RequestScope } from './request-scope.js';
 import type { TenantTransactionAdapter } from './tenant-transaction.adapter.js';
-import { TenantTransaction } from './tenant-transaction.js';
 
 const NO_TRANSACTION = 'fraudguard:no-transaction';
 
@@ -36,17 +34,10 @@ export const NoTransaction = () => SetMetadata(NO_TRANSACTION, true);
  */
 @Injectable()
 export class TenantContextInterceptor implements NestInterceptor {
-  private readonly singletons = new Map<unknown, unknown>();
-  private readonly singleton = (token: unknown): unknown => {
-    if (!this.singletons.has(token)) this.singletons.set(token, this.moduleRef.get(token as string, { strict: false }));
-    return this.singletons.get(token);
-  };
-
   constructor(
     private readonly txHost: TransactionHost<TenantTransactionAdapter>,
     private readonly cls: ClsService,
     private readonly reflector: Reflector,
-    private readonly moduleRef: ModuleRef,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -62,8 +53,6 @@ export class TenantContextInterceptor implements NestInterceptor {
     return from(
       this.txHost.withTransaction({ tenantId, readOnly }, () => {
         this.cls.set(CLS_REQ, request);
-        request.tenantTx = new TenantTransaction(this.txHost.tx);
-        request.requestScope = new RequestScope(request, this.singleton);
         return lastValueFrom(next.handle(), { defaultValue: undefined });
       }),
     );

@@ -1,25 +1,38 @@
-import type { DataSource } from 'typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AdminTenantService } from '../admin/admin-tenant.service.js';
+import { ApiKeyService } from '../api-keys/api-key.service.js';
+import { DEFAULT_KEY_SCOPES } from '../api-keys/api-key.token.js';
+import type { AuthContext } from '../common/auth-context.js';
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
 import { DEFAULT_TENANT_ID } from './default-tenant.js';
-import { generateApiKey } from '../api-keys/api-key.token.js';
 
 /**
  * A newcomer's first `npm start`: when the only tenant is the seed's default one and it has no API
- * key yet, issue one and return it so it can be printed once. Runs as the owner at start-up.
+ * key yet (asked through the operators' door, the one that sees across tenants), issue one through
+ * ApiKeyService under that tenant, as the app role and audited like any other key, and return it
+ * so it can be printed once.
  */
-export async function issueDemoApiKey(owner: DataSource): Promise<string | undefined> {
-  return owner.transaction(async (manager) => {
-    const [{ others, keys }] = await manager.query(
-      `SELECT (SELECT count(*) FROM tenants WHERE tenant_id <> $1)::int AS others,
-              (SELECT count(*) FROM tenant_api_keys WHERE tenant_id = $1)::int AS keys`,
-      [DEFAULT_TENANT_ID],
-    );
-    if (others > 0 || keys > 0) return undefined;
-    const issued = generateApiKey();
-    await manager.query(
-      `INSERT INTO tenant_api_keys (tenant_id, key_name, key_hash, key_prefix)
-       SELECT $1::varchar, 'Demo key', $2, $3 WHERE EXISTS (SELECT 1 FROM tenants WHERE tenant_id = $1::varchar)`,
-      [DEFAULT_TENANT_ID, issued.hash, issued.prefix],
+@Injectable()
+export class DemoApiKeyIssuer {
+  constructor(
+    private readonly tenants: AdminTenantService,
+    private readonly apiKeys: ApiKeyService,
+    private readonly txHost: TransactionHost<TenantTransactionAdapter>,
+  ) {}
+
+  async issue(): Promise<string | undefined> {
+    if (!(await this.tenants.isPristine(DEFAULT_TENANT_ID))) return undefined;
+    const operator: AuthContext = {
+      tenantId: DEFAULT_TENANT_ID,
+      via: 'operator',
+      role: 'ADMIN',
+      operator: { actor: { operator: 'fraudguard', via: 'demo-api-key' }, userAgent: 'fraudguard-start', requestId: `start-${randomUUID()}` },
+    };
+    const issued = await this.txHost.withTransaction({ tenantId: DEFAULT_TENANT_ID }, () =>
+      this.apiKeys.create(operator, { key_name: 'Demo key', scopes: [...DEFAULT_KEY_SCOPES] }),
     );
     return issued.key;
-  });
+  }
 }

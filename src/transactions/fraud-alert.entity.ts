@@ -52,6 +52,14 @@ export class FraudAlert {
   @Column({ name: 'handled_by', type: 'integer', nullable: true })
   handledBy: number | null;
 
+  /** A single-tenant installation's staff id the alert was assigned to (no tenant_users row; migration 2). */
+  @Column({ name: 'legacy_assignee_id', type: 'integer', nullable: true })
+  legacyAssigneeId: number | null;
+
+  /** A single-tenant installation's staff id that handled the alert (no tenant_users row; migration 2). */
+  @Column({ name: 'legacy_handled_by', type: 'integer', nullable: true })
+  legacyHandledBy: number | null;
+
   @Column({ name: 'handled_at', type: 'timestamptz', nullable: true })
   handledAt: Date | null;
 

@@ -1,7 +1,10 @@
 import request from 'supertest';
+import { createApp } from '../../src/bootstrap.js';
+import { loadConfig } from '../../src/config/fraudguard.config.js';
 import { seedDomainRows, seedTenant, SeededTenant } from '../support/fixtures.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
-import { withClient } from '../support/test-database.js';
+import { waitForSealed } from '../support/audit-seal.js';
+import { createTestDatabase, withClient } from '../support/test-database.js';
 
 const TOKEN = 'op-token-' + 'x'.repeat(40);
 const ADMIN_ROUTES: Array<[method: 'get' | 'patch', path: (id: string) => string]> = [
@@ -31,6 +34,29 @@ describe('admin API without PLATFORM_ADMIN_TOKEN', () => {
     for (const [method, path] of ADMIN_ROUTES) {
       await request(t.http)[method](path(a.tenantId)).set('X-Admin-Token', TOKEN).send({ status: 'SUSPENDED' }).expect(404);
       await request(t.http)[method](path(a.tenantId)).set('X-API-Key', a.apiKey).send({ status: 'SUSPENDED' }).expect(404);
+    }
+  });
+});
+
+describe('admin API without an owner database URL', () => {
+  it('does not exist (404) even with the token, and the app opens no platform connection', async () => {
+    const db = await createTestDatabase();
+    const a = await seedTenant(db.ownerUrl);
+    const config = loadConfig({ NODE_ENV: 'test', APP_DATABASE_URL: db.appUrl, LOG_LEVEL: 'error', DEMO_API_KEY: 'false', PLATFORM_ADMIN_TOKEN: TOKEN });
+    const app = await createApp(config, db.appUrl);
+    try {
+      const http = app.getHttpServer();
+      for (const [method, path] of ADMIN_ROUTES) {
+        await request(http)[method](path(a.tenantId)).set('X-Admin-Token', TOKEN).send({ status: 'SUSPENDED' }).expect(404);
+      }
+      await request(http).get('/api/v1/tenants/me').set('X-API-Key', a.apiKey).expect(200);
+      const platform = await withClient(db.ownerUrl, (c) =>
+        c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'fraudguard-platform'`),
+      );
+      expect(platform.rows[0].n).toBe(0);
+    } finally {
+      await app.close();
+      await db.drop();
     }
   });
 });
@@ -71,6 +97,18 @@ describe('admin API (platform operators)', () => {
     }
     const still = await admin('get', `/api/v1/admin/tenants/${a.tenantId}`).expect(200);
     expect(still.body.status).toBe('ACTIVE');
+  });
+
+  it('works through its own small pool (fraudguard-platform, the owner URL, at most 2 connections)', async () => {
+    await Promise.all([1, 2, 3, 4].map(() => admin('get', '/api/v1/admin/tenants?limit=1').expect(200)));
+    const sessions = await withClient(t.db.ownerUrl, (c) =>
+      c
+        .query(`SELECT usename FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'fraudguard-platform'`)
+        .then((r) => r.rows),
+    );
+    expect(sessions.length).toBeGreaterThanOrEqual(1);
+    expect(sessions.length).toBeLessThanOrEqual(2);
+    expect(new Set(sessions.map((session) => session.usename))).toEqual(new Set([new URL(t.db.ownerUrl).username]));
   });
 
   it('lists every tenant with its usage, paginated', async () => {
@@ -127,8 +165,9 @@ describe('admin API (platform operators)', () => {
       old_value: { status: 'ACTIVE' },
       new_value: { status: 'SUSPENDED', reason: 'chargeback investigation', actor: { operator: 'platform-admin', via: 'admin-api' } },
     });
+    await waitForSealed(t.db.ownerUrl, a.tenantId);
     const verify = await request(t.http).get('/api/v1/audit-logs/verify').set('X-API-Key', a.apiKey).expect(200);
-    expect(verify.body).toEqual({ valid: true, checked: 2, first_broken_id: null });
+    expect(verify.body).toEqual({ valid: true, checked: 2, first_broken_id: null, pending: 0 });
   });
 
   it('changes the plan (limits follow unless given) and cancels', async () => {

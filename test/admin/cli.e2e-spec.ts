@@ -3,6 +3,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
+import { waitForSealed } from '../support/audit-seal.js';
 
 const CLI = path.resolve('dist/src/admin/cli.js');
 
@@ -14,10 +15,10 @@ interface Run {
 }
 
 /** The CLI as operators run it: a separate node process against a real database (npm test builds dist/ first). */
-function cli(ownerUrl: string, args: string[], stdin?: string): Promise<Run> {
+function cli(ownerUrl: string, args: string[], stdin?: string, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH, DATABASE_URL: ownerUrl, LOG_LEVEL: 'error', CURSOR_SECRET: 'cli-test' },
+      env: { PATH: process.env.PATH, DATABASE_URL: ownerUrl, LOG_LEVEL: 'error', CURSOR_SECRET: 'cli-test', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -100,7 +101,7 @@ describe('operators CLI (child processes against a real database)', () => {
     expect(user.code).toBe(0);
     expect(user.json).toMatchObject({ tenant_id: tenantId, email: 'anna@cli.example', role: 'MANAGER', password: expect.any(String) });
     expect(user.stdout).not.toMatch(/argon2/);
-    const piped = await cli(db.ownerUrl, ['user:create', '--tenant', tenantId, '--email', 'ben@cli.example', '--password-stdin'], 'correct horse battery staple\n');
+    const piped = await cli(db.ownerUrl, ['user:create', '--tenant', tenantId, '--email', 'ben@cli.example', '--password-stdin'], 'Correct horse battery staple 9\n');
     expect(piped.code).toBe(0);
     expect(piped.json.password).toBeUndefined();
     const hashes = await withClient(db.ownerUrl, (c) => c.query(`SELECT password_hash FROM tenant_users WHERE tenant_id = $1`, [tenantId]).then((r) => r.rows));
@@ -114,6 +115,42 @@ describe('operators CLI (child processes against a real database)', () => {
 
     expect((await cli(db.ownerUrl, ['apikey:create', '--tenant', 'no-such-tenant'])).code).toBe(1);
     expect((await cli(db.ownerUrl, ['user:create', '--tenant', 'no-such-tenant', '--email', 'x@y.example'])).code).toBe(1);
+  });
+
+  it('refuses whatever the API refuses (exit 2, naming the option and the rule) and writes nothing', async () => {
+    const counts = () =>
+      withClient(db.ownerUrl, (c) =>
+        c
+          .query(
+            `SELECT (SELECT count(*) FROM tenants)::int AS tenants, (SELECT count(*) FROM tenant_users)::int AS users,
+                    (SELECT count(*) FROM tenant_api_keys)::int AS keys, (SELECT count(*) FROM audit_logs)::int AS audit`,
+          )
+          .then((r) => r.rows[0]),
+      );
+    const before = await counts();
+    const tenant = (subdomain: string, email = 'ops@refused.example') =>
+      cli(db.ownerUrl, ['tenant:create', '--name', 'Refused Corp', '--subdomain', subdomain, '--admin-email', email]);
+    const user = (args: string[], stdin?: string) => cli(db.ownerUrl, ['user:create', '--tenant', tenantId, ...args], stdin);
+    const refusals: Array<[Promise<Run>, RegExp]> = [
+      // Reserved by the API (84 names), not only www, api and admin.
+      [tenant('status'), /--subdomain: subdomain is reserved/],
+      [tenant('docs'), /--subdomain: subdomain is reserved/],
+      [tenant('bad-'), /--subdomain: subdomain must start and end with a letter or a digit/],
+      [tenant('refused-corp', 'ops@refused..example'), /--admin-email: admin_email must be an email/],
+      [user(['--email', 'anna@cli..example']), /--email: email must be an email/],
+      [user(['--email', 'carl@cli.example', '--password-stdin'], 'Password123\n'), /password is too common/],
+      [user(['--email', 'carl@cli.example', '--password-stdin'], 'long enough but all lower case\n'), /password must contain an upper-case letter/],
+      [user(['--email', 'carl@cli.example', '--password-stdin'], 'Short1\n'), /password must be at least 8 characters long/],
+      [user(['--email', 'carl@cli.example', '--role', 'OWNER']), /--role: role must be one of the following values: VIEWER, ANALYST, MANAGER, ADMIN/],
+      [cli(db.ownerUrl, ['apikey:create', '--tenant', tenantId, '--scopes', 'read:transactions,admin:everything']), /--scopes: each value in scopes must be one of/],
+    ];
+    for (const [run, message] of refusals) {
+      const refused = await run;
+      expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(refused.stderr).toMatch(message);
+      expect(refused.stderr).toMatch(/Usage: npm run cli -- /);
+    }
+    expect(await counts()).toEqual(before);
   });
 
   it('lists, suspends and reactivates, all audited into the tenant trail', async () => {
@@ -137,6 +174,8 @@ describe('operators CLI (child processes against a real database)', () => {
   });
 
   it('audit:verify exits 0 on an intact chain and 1 once a row is edited', async () => {
+    // The test app's sealer links the rows the CLI wrote; verify checks sealed rows.
+    await waitForSealed(db.ownerUrl);
     const ok = await cli(db.ownerUrl, ['audit:verify', tenantId]);
     expect(ok.code).toBe(0);
     expect(ok.json).toEqual({ tenant_id: tenantId, valid: true, checked: 6, first_broken_id: null });
@@ -153,5 +192,24 @@ describe('operators CLI (child processes against a real database)', () => {
     expect(broken.json).toMatchObject({ valid: false, checked: 6, first_broken_id: expect.any(String) });
     expect(broken.stderr).toMatch(/audit chain broken/);
     expect((await cli(db.ownerUrl, ['audit:verify', '--all'])).code).toBe(1);
+  });
+
+  it("hashes passwords with the API's hasher and its ARGON2_* parameters, and keeps the plan's user limit", async () => {
+    const created = await cli(db.ownerUrl, ['user:create', '--tenant', tenantId, '--email', 'dora@cli.example', '--role', 'VIEWER'], undefined, {
+      ARGON2_MEMORY_KIB: '20480',
+      ARGON2_TIME_COST: '3',
+    });
+    expect(created.code).toBe(0);
+    const hash = await withClient(db.ownerUrl, (c) =>
+      c.query(`SELECT password_hash FROM tenant_users WHERE tenant_id = $1 AND id = $2`, [tenantId, created.json.id]).then((r) => r.rows[0].password_hash),
+    );
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=20480,p=1,t=3\$/);
+
+    const tiny = await cli(db.ownerUrl, ['tenant:create', '--name', 'Tiny Corp', '--subdomain', 'tiny-corp', '--admin-email', 'ops@tiny.example']);
+    await withClient(db.ownerUrl, (c) => c.query(`UPDATE tenants SET max_users = 1 WHERE tenant_id = $1`, [tiny.json.tenant_id]));
+    expect((await cli(db.ownerUrl, ['user:create', '--tenant', tiny.json.tenant_id, '--email', 'one@tiny.example'])).code).toBe(0);
+    const second = await cli(db.ownerUrl, ['user:create', '--tenant', tiny.json.tenant_id, '--email', 'two@tiny.example']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/The plan allows 1 active users/);
   });
 });

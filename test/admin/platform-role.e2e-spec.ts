@@ -1,3 +1,11 @@
+import { getTransactionHostToken, TransactionHost } from '@nestjs-cls/transactional';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { ClsModule } from 'nestjs-cls';
+import type { DataSource } from 'typeorm';
+import { PlatformDatabaseModule } from '../../src/database/platform-database.module.js';
+import { PLATFORM_CONNECTION, type PlatformTransactionAdapter } from '../../src/database/platform-transaction.adapter.js';
 import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
 
 describe('fraudguard_platform: the operators-only cross-tenant role', () => {
@@ -36,5 +44,28 @@ describe('fraudguard_platform: the operators-only cross-tenant role', () => {
       await expect(c.query(`ALTER TABLE tenants ADD COLUMN x int`)).rejects.toThrow(/must be owner/);
       await c.query('ROLLBACK');
     });
+  });
+
+  it("is what the platform door's transactions run as: the tenant set when given, READ ONLY when asked, nothing outside one", async () => {
+    @Module({ imports: [ClsModule.forRoot({ global: true }), PlatformDatabaseModule.forRoot(db.ownerUrl)] })
+    class PlatformProbeModule {}
+    const app = await NestFactory.createApplicationContext(PlatformProbeModule, { logger: false });
+    try {
+      const txHost = app.get<TransactionHost<PlatformTransactionAdapter>>(getTransactionHostToken(PLATFORM_CONNECTION));
+      const session = () =>
+        txHost.tx
+          .query(`SELECT current_user AS role, current_setting('app.current_tenant', true) AS tenant, current_setting('transaction_read_only') AS read_only`)
+          .then((rows: unknown[]) => rows[0]);
+      expect(await txHost.withTransaction(session)).toEqual({ role: 'fraudguard_platform', tenant: null, read_only: 'off' });
+      expect(await txHost.withTransaction({ tenantId: 'tenant-x', readOnly: true }, session)).toEqual({ role: 'fraudguard_platform', tenant: 'tenant-x', read_only: 'on' });
+      expect(() => txHost.tx).toThrow(/No platform transaction is active/);
+      // The role and the tenant ended with their transactions: the pooled connection is the owner's again.
+      const dataSource = app.get<DataSource>(getDataSourceToken(PLATFORM_CONNECTION));
+      const [after] = await dataSource.query(`SELECT current_user AS role, current_setting('app.current_tenant', true) AS tenant`);
+      expect(after.role).toBe(new URL(db.ownerUrl).username);
+      expect(after.tenant ?? '').toBe('');
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { signupBody } from '../support/accounts.js';
 import { resetTokenFor } from '../support/outbox.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { withClient } from '../support/test-database.js';
+import { waitForSealed } from '../support/audit-seal.js';
 
 interface AuditRow {
   action: string;
@@ -169,8 +170,9 @@ describe('audit coverage: one row per audited action, with its actor', () => {
     const all = await withClient(t.db.ownerUrl, async (client) =>
       JSON.stringify((await client.query(`SELECT old_value, new_value FROM audit_logs WHERE tenant_id = $1`, [tenantId])).rows));
     expect(secrets.filter((secret) => all.includes(secret))).toEqual([]);
+    await waitForSealed(t.db.ownerUrl, tenantId);
     const verify = await request(t.http).get('/api/v1/audit-logs/verify').set('Authorization', bearer).expect(200);
-    expect(verify.body).toMatchObject({ valid: true, first_broken_id: null });
+    expect(verify.body).toMatchObject({ valid: true, first_broken_id: null, pending: 0 });
     expect(verify.body.checked).toBeGreaterThanOrEqual(20);
   });
 });

@@ -5,10 +5,13 @@ import { seedTenant, SeededTenant } from '../support/fixtures.js';
 import { AuditProbeModule } from '../support/audit-probe.module.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { withClient } from '../support/test-database.js';
+import { waitForSealed } from '../support/audit-seal.js';
 
 const AUDIT_SCOPES = ['read:transactions', 'read:audit'];
 
 describe('audit trail: hash chain, verify, list and exports', () => {
+  // Rows are sealed into the chain by the app's sealer shortly after they commit: tests that look at
+  // hashes or verify wait for it (waitForSealed) rather than expecting them at insert.
   let t: TestApp;
   let a: SeededTenant;
   let b: SeededTenant;
@@ -36,10 +39,11 @@ describe('audit trail: hash chain, verify, list and exports', () => {
         resource_type: 'user',
         resource_id: 9,
         old_value: { email: 'old@x.example', password_hash: '$argon2id$secret' },
-        new_value: { email: 'new@x.example', password: 'hunter2', nested: { api_key: 'fgk_live_x', keyHash: 'abc', refreshToken: 't' } },
+        new_value: { email: 'new@x.example', password: 'hunter2', nested: { api_key: 'fgk_live_secret-probe-key', keyHash: 'abc', refreshToken: 't' } },
       })
       .expect(201);
     expect(res.body).toEqual({ ok: true });
+    await waitForSealed(t.db.ownerUrl, a.tenantId);
     const rows = await withClient(t.db.ownerUrl, (c) =>
       c.query(`SELECT * FROM audit_logs WHERE tenant_id = $1 AND request_id = 'req-audit-1'`, [a.tenantId]).then((r) => r.rows),
     );
@@ -53,31 +57,35 @@ describe('audit trail: hash chain, verify, list and exports', () => {
       nested: { api_key: '[REDACTED]', keyHash: '[REDACTED]', refreshToken: '[REDACTED]' },
       actor: { api_key_id: a.apiKeyId, api_key_prefix: a.apiKey.slice(0, 16) },
     });
-    expect(JSON.stringify(row)).not.toMatch(/hunter2|argon2id|fgk_live_x/);
+    expect(JSON.stringify(row)).not.toMatch(/hunter2|argon2id|secret-probe-key/);
     expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('chains every row to the previous one of the same tenant, also under concurrent writers', async () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => write(a, { action: 'probe.concurrent', resource_id: i })));
     await Promise.all(Array.from({ length: 5 }, () => write(b, { action: 'probe.concurrent' })));
+    await waitForSealed(t.db.ownerUrl);
     const rows = await withClient(t.db.ownerUrl, (c) =>
-      c.query(`SELECT id, prev_hash, hash FROM audit_logs WHERE tenant_id = $1 ORDER BY id`, [a.tenantId]).then((r) => r.rows),
+      c.query(`SELECT id, seq::int, prev_hash, hash FROM audit_logs WHERE tenant_id = $1 ORDER BY seq`, [a.tenantId]).then((r) => r.rows),
     );
-    expect(rows.length).toBe(21);
+    expect(rows.map((row) => row.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
     expect(rows[0].prev_hash).toBeNull();
     for (let i = 1; i < rows.length; i++) expect(rows[i].prev_hash).toBe(rows[i - 1].hash);
-    expect(await verify(a)).toEqual({ valid: true, checked: 21, first_broken_id: null });
-    expect(await verify(b)).toEqual({ valid: true, checked: 5, first_broken_id: null });
+    expect(await verify(a)).toEqual({ valid: true, checked: 21, first_broken_id: null, pending: 0 });
+    expect(await verify(b)).toEqual({ valid: true, checked: 5, first_broken_id: null, pending: 0 });
   });
 
-  it('ignores a hash supplied by the writer: the database computes it', async () => {
+  it('ignores a hash, link, position or transaction supplied by the writer: the database sets them', async () => {
     await withClient(t.db.appUrl, async (c) => {
       await c.query('BEGIN');
       await c.query(`SELECT set_config('app.current_tenant', $1, true)`, [b.tenantId]);
-      await c.query(`INSERT INTO audit_logs (tenant_id, action, prev_hash, hash) VALUES ($1, 'forged', $2, $2)`, [b.tenantId, 'f'.repeat(64)]);
+      await c.query(`INSERT INTO audit_logs (tenant_id, action, prev_hash, hash, seq, txid) VALUES ($1, 'forged', $2, $2, 1, 1)`, [b.tenantId, 'f'.repeat(64)]);
+      const [row] = (await c.query(`SELECT prev_hash, hash, seq, txid = pg_current_xact_id()::text::bigint AS own_txid FROM audit_logs WHERE action = 'forged'`)).rows;
+      expect(row).toEqual({ prev_hash: null, hash: null, seq: null, own_txid: true });
       await c.query('COMMIT');
     });
-    expect(await verify(b)).toMatchObject({ valid: true, checked: 6 });
+    await waitForSealed(t.db.ownerUrl, b.tenantId);
+    expect(await verify(b)).toMatchObject({ valid: true, checked: 6, pending: 0 });
   });
 
   it('keeps a refusal recorded with recordDetached although the request rolls back', async () => {
@@ -87,15 +95,17 @@ describe('audit trail: hash chain, verify, list and exports', () => {
       c.query(`SELECT action, severity, request_id FROM audit_logs WHERE tenant_id = $1 AND action IN ('quota.refused', 'probe.rolled_back')`, [b.tenantId]).then((r) => r.rows),
     );
     expect(actions).toEqual([{ action: 'quota.refused', severity: 'WARNING', request_id: res.headers['x-request-id'] }]);
-    expect(await verify(b)).toMatchObject({ valid: true, checked: 7 });
+    await waitForSealed(t.db.ownerUrl, b.tenantId);
+    expect(await verify(b)).toMatchObject({ valid: true, checked: 7, pending: 0 });
   });
 
   it('detects an edited row and a deleted row', async () => {
     const edited = await seedTenant(t.db.ownerUrl, { scopes: AUDIT_SCOPES });
     const deleted = await seedTenant(t.db.ownerUrl, { scopes: AUDIT_SCOPES });
     for (const tenant of [edited, deleted]) for (let i = 0; i < 4; i++) await write(tenant, { action: 'probe.step', resource_id: i });
+    await waitForSealed(t.db.ownerUrl);
     const ids = async (tenant: SeededTenant) =>
-      withClient(t.db.ownerUrl, (c) => c.query(`SELECT id::text FROM audit_logs WHERE tenant_id = $1 ORDER BY id`, [tenant.tenantId]).then((r) => r.rows.map((x) => x.id)));
+      withClient(t.db.ownerUrl, (c) => c.query(`SELECT id::text FROM audit_logs WHERE tenant_id = $1 ORDER BY seq`, [tenant.tenantId]).then((r) => r.rows.map((x) => x.id)));
     const editedIds = await ids(edited);
     const deletedIds = await ids(deleted);
     // The table owner can still tamper (the app role cannot): verify is what catches it.
@@ -103,8 +113,8 @@ describe('audit trail: hash chain, verify, list and exports', () => {
       await c.query(`UPDATE audit_logs SET new_value = '{"rewritten": true}' WHERE tenant_id = $1 AND id = $2`, [edited.tenantId, editedIds[1]]);
       await c.query(`DELETE FROM audit_logs WHERE tenant_id = $1 AND id = $2`, [deleted.tenantId, deletedIds[2]]);
     });
-    expect(await verify(edited)).toEqual({ valid: false, checked: 4, first_broken_id: editedIds[1] });
-    expect(await verify(deleted)).toEqual({ valid: false, checked: 3, first_broken_id: deletedIds[3] });
+    expect(await verify(edited)).toEqual({ valid: false, checked: 4, first_broken_id: editedIds[1], pending: 0 });
+    expect(await verify(deleted)).toEqual({ valid: false, checked: 3, first_broken_id: deletedIds[3], pending: 0 });
     // The untouched tenants are unaffected.
     expect((await verify(a)).valid).toBe(true);
   });
@@ -194,7 +204,8 @@ describe('audit trail: hash chain, verify, list and exports', () => {
     const csv = await request(t.http).get('/api/v1/audit-logs?format=csv&limit=1').set('X-API-Key', big.apiKey).buffer(true).parse(textParser).expect(200);
     expect(csv.body).toContain(`"'=HYPERLINK(""x""), ""quoted""\nline"`);
     expect(csv.body.split('bulk.row').length - 1).toBe(1234);
-    expect(await verify(big)).toEqual({ valid: true, checked: 1234, first_broken_id: null });
+    await waitForSealed(t.db.ownerUrl, big.tenantId);
+    expect(await verify(big)).toEqual({ valid: true, checked: 1234, first_broken_id: null, pending: 0 });
   });
 });
 
@@ -224,8 +235,9 @@ describe('audit export: a client that goes away mid-stream', () => {
       });
       req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? resolve() : reject(error)));
     });
+    await waitForSealed(t.db.ownerUrl, tenant.tenantId);
     const res = await request(t.http).get('/api/v1/audit-logs/verify').set('X-API-Key', tenant.apiKey).expect(200);
-    expect(res.body).toEqual({ valid: true, checked: 20000, first_broken_id: null });
+    expect(res.body).toEqual({ valid: true, checked: 20000, first_broken_id: null, pending: 0 });
     const stuck = await withClient(t.db.ownerUrl, (c) =>
       c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`).then((r) => r.rows[0].n),
     );

@@ -38,6 +38,9 @@ describe('configuration namespaces', () => {
         embeddedPgDir: '.data/postgres',
         embeddedPgPort: 54329,
         demoApiKey: true,
+        auditSealer: true,
+        auditSealIntervalMs: 200,
+        auditSealBatch: 1000,
       },
       auth: {
         jwtSecret: undefined,
@@ -73,9 +76,12 @@ describe('configuration namespaces', () => {
       SMTP_URL: 'smtp://mail:587',
       RATE_LIMIT_ENABLED: 'no',
       REDIS_URL: 'rediss://cache:6380',
+      AUDIT_SEALER: 'false',
+      AUDIT_SEAL_INTERVAL_MS: '50',
+      AUDIT_SEAL_BATCH: '5000',
     });
     expect(config.app).toMatchObject({ port: 8080, trustProxy: true });
-    expect(config.database).toMatchObject({ dbPreparedStatements: false, embeddedPgPort: 54329 });
+    expect(config.database).toMatchObject({ dbPreparedStatements: false, embeddedPgPort: 54329, auditSealer: false, auditSealIntervalMs: 50, auditSealBatch: 5000 });
     expect(config.auth.argon2MemoryKib).toBe(65_536);
     expect(config.mail).toEqual({ smtpUrl: 'smtp://mail:587', mailFrom: 'FraudGuard <no-reply@fraudguard.example>', mailOutboxDir: 'outbox' });
     expect(config.rateLimit).toEqual({ rateLimitEnabled: false, redisUrl: 'rediss://cache:6380', redisTimeoutMs: 250 });
@@ -93,11 +99,14 @@ describe('configuration namespaces', () => {
     [{ DB_POOL_SIZE: '501' }, 'DB_POOL_SIZE must be between 1 and 500, got 501'],
     [{ JWT_ACCESS_TTL_SECONDS: '901' }, 'JWT_ACCESS_TTL_SECONDS must be between 10 and 900, got 901'],
     [{ REDIS_TIMEOUT_MS: '9' }, 'REDIS_TIMEOUT_MS must be between 10 and 60000, got 9'],
+    [{ AUDIT_SEAL_INTERVAL_MS: '5' }, 'AUDIT_SEAL_INTERVAL_MS must be between 10 and 60000, got 5'],
+    [{ AUDIT_SEAL_BATCH: '0' }, 'AUDIT_SEAL_BATCH must be between 1 and 100000, got 0'],
     // boolean
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY must be true or false, got "maybe"'],
     [{ MIGRATIONS_RUN: 'on' }, 'MIGRATIONS_RUN must be true or false, got "on"'],
     [{ SIGNUP_ENABLED: 'y' }, 'SIGNUP_ENABLED must be true or false, got "y"'],
     [{ RATE_LIMIT_ENABLED: 'off' }, 'RATE_LIMIT_ENABLED must be true or false, got "off"'],
+    [{ AUDIT_SEALER: 'sometimes' }, 'AUDIT_SEALER must be true or false, got "sometimes"'],
     // URL
     [{ DATABASE_URL: 'db.internal:5432' }, 'DATABASE_URL must be a postgres:// URL'],
     [{ APP_DATABASE_URL: 'not a url' }, 'APP_DATABASE_URL is not a URL'],

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { seedTenant } from '../support/fixtures.js';
 import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
+import { sealNow } from '../support/audit-seal.js';
 
 /** The catalog proves the database rules of DESIGN.md hold for every table, present and future. */
 describe('database catalog', () => {
@@ -102,7 +103,7 @@ describe('database catalog', () => {
     });
   });
 
-  it('chains audit rows with an inlined hash, whatever search_path the writer set', async () => {
+  it('stamps and chains audit rows with an inlined hash, whatever search_path the writer set', async () => {
     await withClient(db.ownerUrl, async (client) => {
       // No SET clause: a function with one is never inlined, and is re-planned in every transaction.
       const functions = await client.query(`SELECT proname, proconfig FROM pg_proc WHERE proname IN ('fg_audit_hash', 'fg_audit_chain') ORDER BY proname`);
@@ -139,10 +140,14 @@ describe('database catalog', () => {
       await client.query(`CREATE CAST (jsonb AS pg_temp.text) WITH FUNCTION pg_temp.forge(jsonb)`);
       await client.query(`CREATE CAST (pg_temp.text AS pg_catalog.text) WITH FUNCTION pg_temp.back(pg_temp.text) AS IMPLICIT`);
       await audit(client, 'probe.second');
+      // The trigger ran in this session too: the row is stamped with this transaction, and unsealed.
+      const [row] = (await client.query(`SELECT txid = pg_current_xact_id()::pg_catalog.text::pg_catalog.int8 AS own, hash FROM public.audit_logs WHERE action = 'probe.second'`)).rows;
+      expect(row).toEqual({ own: true, hash: null });
     });
+    expect(await sealNow(db.appUrl, tenantId)).toBe(2);
     await withClient(db.ownerUrl, async (client) => {
       const { rows } = await client.query(
-        `SELECT action, prev_hash, hash, hash = public.fg_audit_hash(a) AS verifies FROM public.audit_logs a WHERE tenant_id = $1 ORDER BY id`,
+        `SELECT action, prev_hash, hash, hash = public.fg_audit_hash(a) AS verifies FROM public.audit_logs a WHERE tenant_id = $1 ORDER BY seq`,
         [tenantId],
       );
       expect(rows.map((row) => [row.action, row.verifies])).toEqual([['probe.first', true], ['probe.second', true]]);

@@ -1,6 +1,8 @@
 import { migrations } from '../../migrations/index.js';
 import { createOwnerDataSource } from '../../src/database/data-source.js';
 import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
+import { VERIFY_CHAIN_SQL } from '../../src/audit/audit.entry.js';
+import { sealNow } from '../support/audit-seal.js';
 
 describe('migrations 0030 (audit hash chain) and 0031 (platform role)', () => {
   let db: TestDatabase;
@@ -29,10 +31,12 @@ describe('migrations 0030 (audit hash chain) and 0031 (platform role)', () => {
     } finally {
       await owner.destroy();
     }
+    // Rows written since 0050 are sealed after the chain's legacy prefix.
+    await withClient(db.ownerUrl, (c) => c.query(`INSERT INTO audit_logs (tenant_id, action) VALUES ('default-tenant-001', 'after.migration')`));
+    expect(await sealNow(db.appUrl)).toBe(1);
     await withClient(db.ownerUrl, async (c) => {
-      await c.query(`INSERT INTO audit_logs (tenant_id, action) VALUES ('default-tenant-001', 'after.migration')`);
-      const rows = (await c.query(`SELECT action, prev_hash, hash FROM audit_logs WHERE tenant_id = 'default-tenant-001' ORDER BY id`)).rows;
-      expect(rows.map((row) => row.action)).toEqual(['legacy.one', 'legacy.two', 'after.migration']);
+      const rows = (await c.query(`SELECT action, seq::int, prev_hash, hash FROM audit_logs WHERE tenant_id = 'default-tenant-001' ORDER BY seq NULLS FIRST, id`)).rows;
+      expect(rows.map((row) => [row.action, row.seq])).toEqual([['legacy.one', null], ['legacy.two', null], ['after.migration', 1]]);
       expect(rows[0].prev_hash).toBeNull();
       expect(rows[1].prev_hash).toBe(rows[0].hash);
       expect(rows[2].prev_hash).toBe(rows[1].hash);
@@ -40,6 +44,7 @@ describe('migrations 0030 (audit hash chain) and 0031 (platform role)', () => {
         `SELECT count(*)::int AS n FROM (SELECT a.hash IS DISTINCT FROM fg_audit_hash(a) AS bad FROM audit_logs a) x WHERE bad`,
       );
       expect(broken.rows[0].n).toBe(0);
+      expect((await c.query(VERIFY_CHAIN_SQL, ['default-tenant-001'])).rows).toEqual([{ checked: 3, first_broken_id: null, pending: 0 }]);
     });
   });
 });

@@ -1,6 +1,8 @@
+import pg from 'pg';
 import request from 'supertest';
 import { seedTenant, SeededTenant } from '../support/fixtures.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
+import { withClient } from '../support/test-database.js';
 
 const TOKEN = 'metrics-token-' + 'y'.repeat(40);
 
@@ -36,6 +38,46 @@ describe('/metrics (Prometheus) behind the operators token', () => {
     expect(text).toMatch(/^db_pool_connections\{pool="app",state="idle"\} \d+$/m);
     expect(text).toMatch(/^db_pool_waiting_requests\{pool="app"\} 0$/m);
     expect(text).toMatch(/^db_pool_max_connections\{pool="app"\} 10$/m);
+  });
+
+  it('reports the audit sealing lag and backlog, and which process leads sealing', async () => {
+    const gauges = async () => {
+      const text = (await request(t.http).get('/metrics').set('X-Admin-Token', TOKEN).expect(200)).text;
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+      return {
+        lag: value('fraudguard_audit_seal_lag_seconds'),
+        unsealed: value('fraudguard_audit_unsealed_rows'),
+        leader: value('fraudguard_audit_sealer_leader'),
+        sealed: value('fraudguard_audit_sealed_rows_total'),
+      };
+    };
+    const until = async (check: (g: Awaited<ReturnType<typeof gauges>>) => boolean) => {
+      for (const deadline = Date.now() + 10_000; ; ) {
+        const g = await gauges();
+        if (check(g)) return g;
+        if (Date.now() > deadline) throw new Error(`gauges never matched: ${JSON.stringify(g)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    await until((g) => g.leader === 1 && g.unsealed === 0 && g.lag === 0);
+    // A transaction of this database that holds an xid keeps every later row unsealed.
+    const holder = new pg.Client({ connectionString: t.db.ownerUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_current_xact_id()');
+      await withClient(t.db.ownerUrl, (c) => c.query(`INSERT INTO audit_logs (tenant_id, action) VALUES ($1, 'probe.lagging')`, [a.tenantId]));
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      const held = await gauges();
+      expect(held.unsealed).toBe(1);
+      expect(held.lag).toBeGreaterThanOrEqual(1);
+      await holder.query('ROLLBACK');
+    } finally {
+      await holder.end();
+    }
+    // The counter moves once the seal's answer is back, a moment after its COMMIT.
+    const after = await until((g) => g.unsealed === 0 && g.sealed >= 1);
+    expect(after).toMatchObject({ lag: 0, leader: 1 });
   });
 });
 
