@@ -1,6 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { APP_ROLE, PLATFORM_ROLE } from '../src/database/roles.js';
 import { CURRENT_QUOTA_MONTH } from '../src/transactions/quota-month.js';
+import { column, constraintNamed, primaryKey, sameColumns } from './catalog.js';
+import { buildIndexConcurrently, inShortTransaction, validateConstraint } from './short-locks.js';
 
 /** Counter rows per tenant and month: at most this many reservations are ever in flight unseen. */
 export const QUOTA_SLOTS = 16;
@@ -65,7 +67,7 @@ const TAKE_SLOT = `
  * Needs READ COMMITTED (a new snapshot per statement); anything else is refused with an error.
  */
 const RESERVE_FUNCTION = `
-  CREATE FUNCTION fg_quota_reserve(p_tenant varchar, p_count integer) RETURNS boolean
+  CREATE OR REPLACE FUNCTION fg_quota_reserve(p_tenant varchar, p_count integer) RETURNS boolean
     LANGUAGE plpgsql VOLATILE
   AS $fn$
   DECLARE
@@ -134,10 +136,10 @@ const RESERVE_FUNCTION = `
  * a tenant's month is QUOTA_SLOTS counter rows (usage = their sum) and concurrent ingests of one
  * tenant add to different rows; fg_quota_reserve (above) keeps the quota exact.
  *
- * The column comes with a constant default (catalog only, no rewrite); existing counters become slot
- * 0. The new key's index is built CONCURRENTLY (outside a transaction) and swapped in for the old
- * one in a short transaction; a failed build's INVALID leftover is dropped first, so a re-run starts
- * over. The slot range CHECK is added NOT VALID and validated after, without blocking writes.
+ * Short locks (short-locks.ts): the column comes with a constant default (catalog only, no
+ * rewrite; existing counters become slot 0); the new key's index is built CONCURRENTLY and attached
+ * as the primary key in a short transaction; the slot range CHECK is added NOT VALID and validated
+ * without blocking writes. Each step looks first for what an interrupted run already did.
  * Servers still running the previous ingest statement fail their ingests once the key has changed
  * (ON CONFLICT (tenant_id, month) has no matching constraint any more): closed, never over quota.
  */
@@ -146,22 +148,28 @@ export class QuotaSlots1700000000060 implements MigrationInterface {
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE tenant_monthly_usage ADD COLUMN IF NOT EXISTS slot smallint NOT NULL DEFAULT 0`);
-    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS tenant_monthly_usage_slot_key`);
-    await q.query(`CREATE UNIQUE INDEX CONCURRENTLY tenant_monthly_usage_slot_key ON tenant_monthly_usage (tenant_id, month, slot)`);
-    await q.query(`
-      BEGIN;
-      ALTER TABLE tenant_monthly_usage
-        DROP CONSTRAINT tenant_monthly_usage_pkey,
-        ADD CONSTRAINT tenant_monthly_usage_pkey PRIMARY KEY USING INDEX tenant_monthly_usage_slot_key,
-        ADD CONSTRAINT tenant_monthly_usage_slot_check CHECK (slot >= 0 AND slot < ${QUOTA_SLOTS}) NOT VALID;
-      ${RESERVE_FUNCTION};
-      REVOKE EXECUTE ON FUNCTION fg_quota_reserve(varchar, integer) FROM PUBLIC;
-      GRANT EXECUTE ON FUNCTION fg_quota_reserve(varchar, integer) TO ${APP_ROLE};
-      GRANT SELECT ON tenant_monthly_usage TO ${PLATFORM_ROLE};
-      COMMIT;
-    `);
-    await q.query(`ALTER TABLE tenant_monthly_usage VALIDATE CONSTRAINT tenant_monthly_usage_slot_check`);
+    const table = 'tenant_monthly_usage';
+    if (!(await column(q, table, 'slot'))) await inShortTransaction(q, `ALTER TABLE ${table} ADD COLUMN slot smallint NOT NULL DEFAULT 0`);
+    const key = await primaryKey(q, table);
+    if (!key || !sameColumns(key.columns, ['tenant_id', 'month', 'slot'])) {
+      await buildIndexConcurrently(q, 'tenant_monthly_usage_slot_key', table, '(tenant_id, month, slot)', true);
+      await inShortTransaction(
+        q,
+        `ALTER TABLE ${table} ${key ? `DROP CONSTRAINT ${key.name},` : ''}
+           ADD CONSTRAINT tenant_monthly_usage_pkey PRIMARY KEY USING INDEX tenant_monthly_usage_slot_key`,
+      );
+    }
+    if (!(await constraintNamed(q, table, 'tenant_monthly_usage_slot_check'))) {
+      await inShortTransaction(q, `ALTER TABLE ${table} ADD CONSTRAINT tenant_monthly_usage_slot_check CHECK (slot >= 0 AND slot < ${QUOTA_SLOTS}) NOT VALID`);
+    }
+    await validateConstraint(q, table, 'tenant_monthly_usage_slot_check');
+    await inShortTransaction(
+      q,
+      `${RESERVE_FUNCTION};
+       REVOKE EXECUTE ON FUNCTION fg_quota_reserve(varchar, integer) FROM PUBLIC;
+       GRANT EXECUTE ON FUNCTION fg_quota_reserve(varchar, integer) TO ${APP_ROLE};
+       GRANT SELECT ON ${table} TO ${PLATFORM_ROLE};`,
+    );
   }
 
   /** Folds each month's slots back into one row (slot 0's), then restores the one-row key. */
