@@ -1,9 +1,13 @@
 import pg from 'pg';
+import { migrations } from '../../migrations/index.js';
 import { VERIFY_CHAIN_SQL } from '../../src/audit/audit.entry.js';
 import { createOwnerDataSource } from '../../src/database/data-source.js';
 import { sealNow } from '../support/audit-seal.js';
 import { seedTenant } from '../support/fixtures.js';
 import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
+
+/** 0050 and the migrations after it: reverted first, and applied again with it. */
+const FROM_0050 = migrations.map((migration) => migration.name).slice(migrations.findIndex((migration) => migration.name === 'AuditChainSealing1700000000050'));
 
 /** The chain rule before 0050: each tenant's rows in id order, each linked to the one before. */
 const ID_ORDER_BREAKS = `SELECT count(*)::int AS n FROM (
@@ -38,8 +42,8 @@ describe('migration 0050 (audit chain sealing)', () => {
     const owner = createOwnerDataSource(db.ownerUrl);
     await owner.initialize();
     try {
-      expect((await owner.query(`SELECT name FROM migrations ORDER BY id DESC LIMIT 1`))[0].name).toBe('AuditChainSealing1700000000050');
-      await owner.undoLastMigration({ transaction: 'each' });
+      expect((await owner.query(`SELECT name FROM migrations ORDER BY id DESC LIMIT ${FROM_0050.length}`)).map((m: { name: string }) => m.name)).toEqual([...FROM_0050].reverse());
+      for (let i = 0; i < FROM_0050.length; i++) await owner.undoLastMigration({ transaction: 'each' });
     } finally {
       await owner.destroy();
     }
@@ -65,7 +69,7 @@ describe('migration 0050 (audit chain sealing)', () => {
     const owner = createOwnerDataSource(db.ownerUrl);
     await owner.initialize();
     try {
-      expect((await owner.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual(['AuditChainSealing1700000000050']);
+      expect((await owner.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual(FROM_0050);
     } finally {
       await owner.destroy();
     }
