@@ -88,12 +88,13 @@ export const LEGACY_TABLES = Object.keys(LEGACY_SCHEMA);
  * conversion would stop half-way on it, or worse, take it for its own.
  */
 export const CONVERSION_RELATIONS = [
-  // migrations 1–46, on a fresh database (test/database/legacy-conversion.e2e-spec.ts keeps this list exact)
-  'account_profiles', 'account_profiles_pkey', 'accounts_tenant_external_ref_key', 'audit_logs', 'audit_logs_id_seq',
+  // every migration after 0, on a fresh database (test/database/legacy-conversion.e2e-spec.ts keeps this list exact)
+  'account_profiles', 'account_profiles_pkey', 'accounts_tenant_external_ref_key', 'audit_chain_heads',
+  'audit_chain_heads_pkey', 'audit_logs', 'audit_logs_id_seq',
   'audit_logs_pkey', 'idempotency_keys', 'idempotency_keys_pkey', 'idx_accounts_tenant_created', 'idx_accounts_tenant_id',
   'idx_alerts_tenant_created', 'idx_alerts_tenant_handled', 'idx_alerts_tenant_handled_created', 'idx_alerts_tenant_transaction',
-  'idx_api_keys_hash', 'idx_api_keys_tenant', 'idx_audit_resource', 'idx_audit_tenant_action', 'idx_audit_tenant_time',
-  'idx_audit_tenant_user', 'idx_idempotency_keys_tenant_expires', 'idx_password_resets_user', 'idx_refresh_tokens_family',
+  'idx_api_keys_hash', 'idx_api_keys_tenant', 'idx_audit_chain', 'idx_audit_resource', 'idx_audit_tenant_action',
+  'idx_audit_tenant_time', 'idx_audit_tenant_user', 'idx_audit_unsealed', 'idx_idempotency_keys_tenant_expires', 'idx_password_resets_user', 'idx_refresh_tokens_family',
   'idx_refresh_tokens_user', 'idx_system_logs_tenant_time', 'idx_tenant_users_active', 'idx_tenant_users_email',
   'idx_tenant_users_tenant', 'idx_tenants_status', 'idx_tenants_subdomain', 'idx_transactions_tenant_account_time',
   'idx_transactions_tenant_time', 'tenant_api_keys', 'tenant_api_keys_id_seq', 'tenant_api_keys_key_hash_key',
