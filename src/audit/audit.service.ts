@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { AuthContext } from '../common/auth-context.js';
 import { Page, toPage } from '../common/pagination.js';
 import { CurrentTransaction } from '../database/current-transaction.js';
-import type { AuditChainVerificationDto, AuditLogQuery } from './audit.dto.js';
+import type { AuditChainVerification, AuditLogQuery } from './audit.dto.js';
 import { csvHeader, csvLines, ndjsonLines, StreamedResponse } from './audit.export.js';
 import { AuditLogRow, AuditRepository } from './audit.repository.js';
 
@@ -47,7 +47,7 @@ export class AuditService {
   }
 
   /** `valid` speaks for the sealed rows; rows written since the last seal are only counted (`pending`). */
-  async verify(auth: AuthContext): Promise<AuditChainVerificationDto> {
+  async verify(auth: AuthContext): Promise<AuditChainVerification> {
     const { checked, first_broken_id, pending } = await this.audit.verifyChain(auth.tenantId);
     return { valid: first_broken_id === null, checked, first_broken_id, pending };
   }

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '../audit/audit.writer.js';
 import type { AuthContext } from '../common/auth-context.js';
 import { keysetAfter, keysetPage } from '../common/keyset.js';
-import type { Page } from '../common/pagination.js';
 import { FieldError, NotFoundProblem, ProblemException } from '../common/problem.js';
 import { uuidv7 } from '../common/uuid-v7.js';
 import { CurrentTransaction } from '../database/current-transaction.js';
@@ -18,7 +17,7 @@ import {
   scoringConfigFrom,
   ScoringInput,
 } from './scoring.js';
-import type { CreateTransactionBatchDto, CreateTransactionDto, IngestResult, TransactionListQuery, TransactionView } from './transaction.dto.js';
+import type { CreateTransactionBatchDto, CreateTransactionDto, IngestResult, TransactionListQuery, TransactionPage, TransactionView } from './transaction.dto.js';
 import { canonicalAmount } from './transaction-validators.js';
 import { TransactionQuotaRepository } from './transaction-quota.repository.js';
 import { TransactionRepository } from './transaction.repository.js';
@@ -248,7 +247,7 @@ export class TransactionService {
     return transaction;
   }
 
-  async list(auth: AuthContext, query: TransactionListQuery): Promise<Page<TransactionView>> {
+  async list(auth: AuthContext, query: TransactionListQuery): Promise<TransactionPage> {
     const limit = query.limit ?? 50;
     const rows = await this.transactions.list(auth.tenantId, {
       accountId: query.account_id,
