@@ -65,6 +65,8 @@ const ISO_TIME = '2026-03-14T09:26:53.589Z';
 export class AlertView {
   @ApiProperty({ format: 'uuid', example: '01936a4e-8a10-7b2c-9e3d-4f5a6b7c8d9e' }) id: string;
   @ApiProperty({ format: 'uuid', example: '01936a4e-7f53-7c4e-9a57-1b1f0b6f6c1d' }) transaction_id: string;
+  @ApiProperty({ format: 'uuid', example: '01936a4e-12ab-7d40-8c11-0a5f2e9b7c33', description: "The transaction's account" }) account_id: string;
+  @ApiProperty({ example: 'cust-1042', description: "The account's external_ref" }) account_ref: string;
   @ApiProperty({ enum: RISK_LEVELS, example: 'HIGH' }) severity: RiskLevel;
   @ApiProperty({ minimum: 0, maximum: 1, example: 0.75 }) risk_score: number;
   @ApiProperty({ type: [ReasonView] }) reasons: Reason[];
@@ -95,6 +97,8 @@ export function alertView(alert: FraudAlert): AlertView {
   return {
     id: alert.id,
     transaction_id: alert.transactionId,
+    account_id: alert.accountId,
+    account_ref: alert.accountRef,
     severity: alert.severity,
     // numeric(5,4) arrives as a decimal string; the API answers a number.
     risk_score: Number(alert.riskScore),

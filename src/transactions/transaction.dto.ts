@@ -132,16 +132,6 @@ export class TransactionListQuery extends PageQuery {
   min_amount?: string;
 }
 
-/** What the ingest computes for each transaction (the POST answers are built from it). */
-export interface IngestResult {
-  transaction_id: string;
-  status: TransactionStatus;
-  risk_score: number;
-  risk_level: RiskLevel;
-  reasons: Reason[];
-  alert_id?: string;
-}
-
 const ISO_TIME = '2026-03-14T09:26:53.589Z';
 
 /** A scoring rule that fired, with what it added to the risk score. */
@@ -169,6 +159,7 @@ export class ScoringConfigView implements ScoringConfig {
 export class TransactionView {
   @ApiProperty({ format: 'uuid', example: '01936a4e-7f53-7c4e-9a57-1b1f0b6f6c1d' }) id: string;
   @ApiProperty({ format: 'uuid', example: '01936a4e-12ab-7d40-8c11-0a5f2e9b7c33', description: "The account's id" }) account_id: string;
+  @ApiProperty({ example: 'cust-1042', description: "The account's external_ref (the integrator's reference)" }) account_ref: string;
   @ApiProperty({ type: String, nullable: true, example: 'order-8842', description: "The integrator's id of the transaction, unique per tenant" })
   external_id: string | null;
   @ApiProperty({
