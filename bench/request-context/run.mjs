@@ -25,6 +25,8 @@ const settings = {
   duration: num('BENCH_DURATION', 3),
   warmup: num('BENCH_WARMUP', 2),
   connections: num('BENCH_CONNECTIONS', 10),
+  /** Requests per second over all connections; unset: as fast as the server answers. */
+  rate: num('BENCH_RATE', undefined),
   poolSize: num('BENCH_POOL_SIZE', 10),
   tenants: 50,
   rowsPerTenant: 200,
@@ -149,7 +151,9 @@ const requests = Array.from({ length: settings.tenants }, (_, i) => ({ method: '
 
 function load(server, duration) {
   return new Promise((resolve, reject) => {
-    autocannon({ url: `http://127.0.0.1:${server.port}`, duration, connections: settings.connections, requests }, (error, result) =>
+    const options = { url: `http://127.0.0.1:${server.port}`, duration, connections: settings.connections, requests };
+    if (settings.rate) options.overallRate = settings.rate;
+    autocannon(options, (error, result) =>
       error ? reject(error) : resolve(result),
     );
   });
@@ -278,22 +282,25 @@ process.exit(exitCode);
 function reportOf(figures) {
   const lines = [
     `Request-context benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} CPUs; ` +
-      `${settings.rounds} interleaved rounds × ${settings.duration} s per variant, ${settings.connections} connections, pool ${settings.poolSize}; medians of the rounds. ` +
+      `${settings.rounds} interleaved rounds × ${settings.duration} s per variant, ${settings.connections} connections` +
+      `${settings.rate ? ` at ${settings.rate} req/s in all` : ''}, pool ${settings.poolSize}; medians of the rounds. ` +
       `\`GET /items\`: a 20-row tenant-scoped SELECT in a read-only transaction. CPU ms/request: the API process (process.cpuUsage); ` +
       `PostgreSQL: its pool's backends; round trips: queries its pg clients sent, per request.`,
     '',
-    '| Node | variant | API CPU ms/req | Δ vs floor | PostgreSQL CPU ms/req | req/s | p99 ms | round trips/req | load avg (1 min) |',
+    '| Node | variant | API CPU ms/req | Δ vs floor, ms (rounds\' range) | PostgreSQL CPU ms/req | req/s | p99 ms | round trips/req | load avg (1 min) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
+  const signed = (value) => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(3)}`;
   for (const node of nodes) {
     const rows = [...figures].filter(([server]) => server.node === node);
-    const floor = rows.find(([server]) => server.variant === 'floor');
-    const floorCpu = floor && median(floor[1].map((f) => f.cpuMs));
+    const floor = rows.find(([server]) => server.variant === 'floor')?.[1];
     for (const [server, list] of rows) {
-      const cpu = median(list.map((f) => f.cpuMs));
-      const delta = floorCpu === undefined || server.variant === 'floor' ? '' : `${cpu >= floorCpu ? '+' : ''}${(cpu - floorCpu).toFixed(3)}`;
+      // Paired by round: each round's variant against the same round's floor, so that the machine's
+      // drift from round to round cancels; the median of those differences, and their range.
+      const deltas = floor && server.variant !== 'floor' ? list.map((f, round) => f.cpuMs - floor[round].cpuMs) : undefined;
+      const delta = deltas ? `${signed(median(deltas))} (${signed(Math.min(...deltas))} … ${signed(Math.max(...deltas))})` : '';
       lines.push(
-        `| ${node.version} | \`${server.variant}\` | ${fmt(cpu, 3)} | ${delta} | ${fmt(median(list.map((f) => f.pgCpuMs)), 3)} | ${fmt(median(list.map((f) => f.rps)), 0)} | ` +
+        `| ${node.version} | \`${server.variant}\` | ${fmt(median(list.map((f) => f.cpuMs)), 3)} | ${delta} | ${fmt(median(list.map((f) => f.pgCpuMs)), 3)} | ${fmt(median(list.map((f) => f.rps)), 0)} | ` +
           `${fmt(median(list.map((f) => f.p99)), 0)} | ${fmt(median(list.map((f) => f.roundTrips)), 2)} | ${fmt(median(list.map((f) => f.load1)), 2)} |`,
       );
     }
