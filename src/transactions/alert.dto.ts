@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { PageQuery, plainPageQuery } from '../common/pagination.js';
@@ -57,6 +58,48 @@ export class UpdateAlertDto {
   assignee_id?: number | null;
 }
 
+/** An alert as the API shows it (GET/PATCH /alerts/:id, each item of GET /alerts). */
+export class AlertDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) transaction_id: string;
+  @ApiProperty({ enum: RISK_LEVELS }) severity: string;
+  @ApiProperty({ example: 0.8125 }) risk_score: number;
+  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'The scoring rules that fired' }) reasons: unknown[];
+  @ApiProperty() handled: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'FRAUD',
+    description: `One of ${RESOLUTIONS.join(', ')}; an alert converted from a single-tenant installation keeps the value it had there`,
+  })
+  resolution: string | null;
+  @ApiProperty({ nullable: true, type: String }) note: string | null;
+  @ApiProperty({ nullable: true, type: 'integer', description: 'The tenant user the alert is assigned to' }) assignee_id: number | null;
+  @ApiProperty({ nullable: true, type: 'integer', description: 'The tenant user who handled the alert' }) handled_by: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: 'integer',
+    description: 'Converted from a single-tenant installation: the staff id (of that installation) the alert was assigned to. Read-only.',
+  })
+  legacy_assignee_id: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: 'integer',
+    description: 'Converted from a single-tenant installation: the staff id (of that installation) who handled the alert. Read-only.',
+  })
+  legacy_handled_by: number | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) handled_at: Date | null;
+  @ApiProperty({ type: String, format: 'date-time' }) created_at: Date;
+  @ApiProperty({ type: String, format: 'date-time' }) updated_at: Date;
+}
+
+export class AlertPageDto {
+  @ApiProperty({ type: [AlertDto] }) data: AlertDto[];
+  @ApiProperty() has_more: boolean;
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
+}
+
+/** The alert as the API shows it (AlertDto documents it). */
 export interface AlertView {
   id: string;
   transaction_id: string;
@@ -68,6 +111,8 @@ export interface AlertView {
   note: string | null;
   assignee_id: number | null;
   handled_by: number | null;
+  legacy_assignee_id: number | null;
+  legacy_handled_by: number | null;
   handled_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -86,6 +131,8 @@ export function alertView(alert: FraudAlert): AlertView {
     note: alert.note,
     assignee_id: alert.assigneeId,
     handled_by: alert.handledBy,
+    legacy_assignee_id: alert.legacyAssigneeId,
+    legacy_handled_by: alert.legacyHandledBy,
     handled_at: alert.handledAt,
     created_at: alert.createdAt,
     updated_at: alert.updatedAt,
