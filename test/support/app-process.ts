@@ -45,7 +45,8 @@ export async function startAppProcess(ownerUrl: string, env: Record<string, stri
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Bounds a start that hangs; a start that converts a big legacy database on a busy machine takes a while.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`app exited during start-up:\n${stdout}\n${stderr}`);
     try {
