@@ -63,3 +63,27 @@ export async function startAppProcess(ownerUrl: string, env: Record<string, stri
   }
   return { child, baseUrl, stdout: () => stdout, stderr: () => stderr, exited };
 }
+
+export interface FinishedProcess {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `node dist/src/main.js` expected to stop by itself (a start-up refusal): no DATABASE_URL or
+ * other defaults beyond PATH and a loopback port, so each test says exactly what it sets.
+ */
+export async function runAppToExit(env: Record<string, string>): Promise<FinishedProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.resolve('dist/src/main.js')], {
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), DEMO_API_KEY: 'false', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+  return { code, stdout, stderr };
+}
