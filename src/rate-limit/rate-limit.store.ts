@@ -6,6 +6,8 @@ export interface Bucket {
   name: string;
   /** Requests allowed per window. */
   limit: number;
+  /** This bucket's window, when it is not the one `hit` is given (signup counts per hour). */
+  windowMs?: number;
 }
 
 export interface BucketState {
@@ -17,6 +19,7 @@ export interface BucketState {
   resetMs: number;
   /** When refused: milliseconds until one more request is allowed; 0 when allowed. */
   retryAfterMs: number;
+  windowMs: number;
 }
 
 /**
@@ -32,17 +35,19 @@ export interface RateLimitStore {
 /** The arithmetic both stores share; `tats` are the buckets' theoretical arrival times. */
 export function gcra(buckets: Bucket[], tats: number[], now: number, windowMs: number) {
   const next: number[] = [];
-  const states = buckets.map(({ name, limit }, i) => {
-    const interval = windowMs / limit;
+  const states = buckets.map(({ name, limit, windowMs: own }, i) => {
+    const window = own ?? windowMs;
+    const interval = window / limit;
     const newTat = Math.max(tats[i] || 0, now) + interval;
-    const allowAt = newTat - windowMs;
+    const allowAt = newTat - window;
     const allowed = now >= allowAt;
     const tat = allowed ? newTat : Math.max(tats[i] || 0, now);
     next.push(tat);
     return {
       name,
       limit,
-      remaining: Math.max(0, Math.floor((now + windowMs - tat) / interval)),
+      windowMs: window,
+      remaining: Math.max(0, Math.floor((now + window - tat) / interval)),
       resetMs: Math.max(0, tat - now),
       retryAfterMs: allowed ? 0 : Math.ceil(allowAt - now),
     };
@@ -56,7 +61,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   async hit(buckets: Bucket[], windowMs: number) {
     const now = Date.now();
-    if (now - this.lastSweep > windowMs) {
+    if (now - this.lastSweep > 60_000) {
       for (const [name, tat] of this.tats) if (tat < now) this.tats.delete(name); // full again: forget it
       this.lastSweep = now;
     }
@@ -75,12 +80,13 @@ export class MemoryRateLimitStore implements RateLimitStore {
 const HIT_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local window = tonumber(ARGV[1])
 local n = #KEYS
-local tats, news = {}, {}
+local tats, news, windows = {}, {}, {}
 local allowed = 1
 for i = 1, n do
-  local limit = tonumber(ARGV[i + 1])
+  local limit = tonumber(ARGV[2 * i - 1])
+  local window = tonumber(ARGV[2 * i])
+  windows[i] = window
   local interval = window / limit
   local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
   if tat < now then tat = now end
@@ -89,7 +95,7 @@ for i = 1, n do
   if now < news[i] - window then allowed = 0 end
 end
 if allowed == 1 then
-  for i = 1, n do redis.call('SET', KEYS[i], tostring(news[i]), 'PX', window + 1000) end
+  for i = 1, n do redis.call('SET', KEYS[i], tostring(news[i]), 'PX', windows[i] + 1000) end
 end
 local out = { now, allowed }
 for i = 1, n do out[#out + 1] = tostring(tats[i]) end
@@ -127,7 +133,8 @@ export class RedisRateLimitStore implements RateLimitStore {
   async hit(buckets: Bucket[], windowMs: number) {
     try {
       const keys = buckets.map((bucket) => `fg:rl:${bucket.name}`);
-      const out = (await this.redis.eval(HIT_SCRIPT, keys.length, ...keys, String(windowMs), ...buckets.map((b) => String(b.limit)))) as (number | string)[];
+      const args = buckets.flatMap((b) => [String(b.limit), String(b.windowMs ?? windowMs)]);
+      const out = (await this.redis.eval(HIT_SCRIPT, keys.length, ...keys, ...args)) as (number | string)[];
       const now = Number(out[0]);
       const tats = out.slice(2).map(Number);
       // Same arithmetic as the script, on the values it saw, to describe each bucket.
