@@ -159,8 +159,13 @@ export class AuthRepository {
     await this.refreshTokens.update({ tenantId, familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
   }
 
-  async revokeRefreshTokensOfUser(tenantId: string, userId: number): Promise<void> {
+  /**
+   * Everything that would let the user's old credentials back in: refresh tokens revoked, unused
+   * reset tokens spent. After a password change or reset, a deactivation, a demotion.
+   */
+  async revokeCredentialsOfUser(tenantId: string, userId: number): Promise<void> {
     await this.refreshTokens.update({ tenantId, userId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    await this.passwordResets.update({ tenantId, userId, usedAt: IsNull() }, { usedAt: () => 'now()' });
   }
 
   /** A new reset token replaces any earlier unused one of the same user. */

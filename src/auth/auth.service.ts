@@ -232,7 +232,7 @@ export class AuthService {
     const userId = await this.auth.consumePasswordReset(tenantId, hashOpaqueToken(dto.token));
     if (!userId) throw invalid();
     await this.auth.setPassword(tenantId, userId, await this.hasher.hash(dto.new_password));
-    await this.auth.revokeRefreshTokensOfUser(tenantId, userId);
+    await this.auth.revokeCredentialsOfUser(tenantId, userId);
     await this.audit.record(undefined, { action: 'auth.password_reset', resourceType: 'user', resourceId: userId, userId, severity: 'WARNING' });
   }
 }
