@@ -16,6 +16,10 @@ class RateLimitEnvironmentVariables {
   REDIS_TIMEOUT_MS?: string;
 
   @IsOptional()
+  @IsEnvInteger(100, 600_000)
+  REDIS_BACKOFF_MS?: string;
+
+  @IsOptional()
   @IsEnvInteger(1, 1_000_000)
   AUTH_RATE_LIMIT_PER_IP?: string;
 
@@ -45,6 +49,8 @@ export const rateLimitConfig = registerAs('rateLimit', (env: Env = process.env) 
     redisUrl: vars.REDIS_URL,
     /** How long a request waits for Redis before counting in memory instead. */
     redisTimeoutMs: readInteger(vars.REDIS_TIMEOUT_MS, 250),
+    /** After repeated Redis failures, how long requests skip it (counting in memory) before trying again. */
+    redisBackoffMs: readInteger(vars.REDIS_BACKOFF_MS, 5000),
     /** Public routes (no credential), per client IP (TRUST_PROXY decides which address that is) and per target. */
     publicLimits: {
       /** Requests per minute to /auth/* (login, refresh, logout, forgot and reset password) from one IP. */

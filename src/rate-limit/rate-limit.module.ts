@@ -12,7 +12,7 @@ import { MemoryRateLimitStore, RedisRateLimitStore } from './rate-limit.store.js
       inject: [rateLimitConfig.KEY],
       useFactory: (config: ConfigType<typeof rateLimitConfig>) => {
         if (!config.rateLimitEnabled) return null;
-        return config.redisUrl ? new RedisRateLimitStore(config.redisUrl, config.redisTimeoutMs) : new MemoryRateLimitStore();
+        return config.redisUrl ? new RedisRateLimitStore(config.redisUrl, config.redisTimeoutMs, config.redisBackoffMs) : new MemoryRateLimitStore();
       },
     },
     RateLimitTargetRepository,

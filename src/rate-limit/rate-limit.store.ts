@@ -29,6 +29,8 @@ export interface BucketState {
  */
 export interface RateLimitStore {
   hit(buckets: Bucket[], windowMs: number): Promise<{ allowed: boolean; states: BucketState[] }>;
+  /** True while shared counters are unavailable and each process counts on its own. */
+  readonly degraded: boolean;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export function gcra(buckets: Bucket[], tats: number[], now: number, windowMs: n
 }
 
 export class MemoryRateLimitStore implements RateLimitStore {
+  readonly degraded = false;
   private readonly tats = new Map<string, number>();
   private lastSweep = Date.now();
 
@@ -101,18 +104,27 @@ local out = { now, allowed }
 for i = 1, n do out[#out + 1] = tostring(tats[i]) end
 return out`;
 
+/** Consecutive failures after which Redis is skipped for the back-off period. */
+const FAILURES_BEFORE_BACKOFF = 3;
+
 /**
  * Buckets shared by every API process through Redis (its clock, one round trip per request). If
- * Redis does not answer within REDIS_TIMEOUT_MS the request neither waits nor fails: it is counted
- * in this process's memory instead — fail open to a per-instance limit, warning at most every 30 s.
+ * Redis does not answer within REDIS_TIMEOUT_MS the request neither waits longer nor fails: it is
+ * counted in this process's memory instead — fail open to a per-instance limit, warning at most
+ * every 30 s. After FAILURES_BEFORE_BACKOFF failures in a row, requests skip Redis for
+ * REDIS_BACKOFF_MS (a hanging Redis would otherwise cost every request its timeout); then one
+ * request tries again, and one more failure starts another back-off.
  */
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly logger = new Logger('RateLimit');
   private readonly fallback = new MemoryRateLimitStore();
   private readonly redis: Redis;
   private lastWarning = 0;
+  private consecutiveFailures = 0;
+  private skipUntil = 0;
+  private connectionFailed = false;
 
-  constructor(url: string, timeoutMs: number) {
+  constructor(url: string, timeoutMs: number, private readonly backoffMs = 5000) {
     this.redis = new Redis(url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -120,7 +132,15 @@ export class RedisRateLimitStore implements RateLimitStore {
       connectTimeout: Math.max(timeoutMs, 1000),
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     });
-    this.redis.on('error', (error) => this.warn(error));
+    this.redis.on('error', (error) => {
+      this.connectionFailed = true;
+      this.warn(error);
+    });
+    this.redis.on('ready', () => (this.connectionFailed = false));
+  }
+
+  get degraded(): boolean {
+    return this.connectionFailed || this.consecutiveFailures > 0 || Date.now() < this.skipUntil;
   }
 
   private warn(error: unknown): void {
@@ -131,6 +151,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async hit(buckets: Bucket[], windowMs: number) {
+    if (Date.now() < this.skipUntil) return this.fallback.hit(buckets, windowMs);
     try {
       const keys = buckets.map((bucket) => `fg:rl:${bucket.name}`);
       const args = buckets.flatMap((b) => [String(b.limit), String(b.windowMs ?? windowMs)]);
@@ -139,9 +160,14 @@ export class RedisRateLimitStore implements RateLimitStore {
       const tats = out.slice(2).map(Number);
       // Same arithmetic as the script, on the values it saw, to describe each bucket.
       const result = gcra(buckets, tats, now, windowMs);
+      this.consecutiveFailures = 0;
       return { allowed: Number(out[1]) === 1, states: result.states };
     } catch (error) {
       this.warn(error);
+      if (++this.consecutiveFailures >= FAILURES_BEFORE_BACKOFF && Date.now() >= this.skipUntil) {
+        this.skipUntil = Date.now() + this.backoffMs;
+        this.logger.warn(`Redis failed ${this.consecutiveFailures} times in a row: counting in memory for ${this.backoffMs} ms before trying again`);
+      }
       return this.fallback.hit(buckets, windowMs);
     }
   }
