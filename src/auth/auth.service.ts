@@ -88,7 +88,7 @@ export class AuthService {
    * e-mail), or a dummy hash. Without a hint, an e-mail several organizations use gets "organization
    * required" unless the password opens that first account (docs/identity.md argues the design).
    */
-  async login(dto: LoginDto, host: string | undefined) {
+  async login(dto: LoginDto, host: string | undefined): Promise<LoginView> {
     const hint = this.subdomainHint(dto.subdomain, host);
     const candidate = await this.auth.loginCandidate(dto.email, hint);
     if (!candidate) return this.failUnknownEmail(dto);
@@ -126,7 +126,7 @@ export class AuthService {
     throw ambiguous ? organizationRequired() : invalidCredentials();
   }
 
-  private async completeLogin(candidate: LoginCandidate, password: string) {
+  private async completeLogin(candidate: LoginCandidate, password: string): Promise<LoginView> {
     assertTenantUsable(candidate.tenant_status, candidate.trial_ends_at);
     await this.transaction.setTenant(candidate.tenant_id);
     const rehash = this.hasher.needsRehash(candidate.password_hash) ? await this.hasher.hash(password) : null;

@@ -59,7 +59,7 @@ export class TenantService {
    * failure cannot undo the signup. It goes to the admin e-mail, so whoever owns that address learns
    * of every organization created with it.
    */
-  async signup(dto: SignupDto) {
+  async signup(dto: SignupDto): Promise<SignupView> {
     if (!this.config.signupEnabled) {
       throw new ProblemException(403, 'signup-disabled', 'Signup disabled', 'Self-service signup is not open on this installation');
     }
@@ -152,7 +152,7 @@ export class TenantService {
     return after;
   }
 
-  async usage(auth: AuthContext) {
+  async usage(auth: AuthContext): Promise<UsageView> {
     const row = await this.tenants.usage(auth.tenantId);
     if (!row) throw new NotFoundProblem('Tenant');
     const bytes = Number(row.storage_bytes);

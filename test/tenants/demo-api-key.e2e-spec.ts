@@ -1,5 +1,6 @@
 import { startAppProcess } from '../support/app-process.js';
 import { seedTenant } from '../support/fixtures.js';
+import { buildLegacyDatabase } from '../support/legacy-database.mjs';
 import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
 
 const DEMO_KEY = /Demo tenant "default-tenant-001" API key \(shown once, keep it\):\n\n {4}(fgk_live_[A-Za-z0-9_-]{43})\n/;
@@ -59,4 +60,16 @@ describe('the demo API key of a first start', () => {
     const keys = await withClient(db.ownerUrl, (c) => c.query(`SELECT count(*)::int AS n FROM tenant_api_keys WHERE tenant_id = 'default-tenant-001'`));
     expect(keys.rows[0].n).toBe(0);
   });
+
+  it('is not issued for a database converted from a single-tenant installation', async () => {
+    const legacy = await createTestDatabase({ template: '' });
+    try {
+      await withClient(legacy.ownerUrl, (client) => buildLegacyDatabase(client, { transactions: 100 }));
+      expect(await startOnce(legacy.ownerUrl, undefined, { MIGRATIONS_RUN: 'true' })).not.toMatch(/Demo tenant|fgk_live_/);
+      const keys = await withClient(legacy.ownerUrl, (c) => c.query(`SELECT count(*)::int AS n FROM tenant_api_keys`));
+      expect(keys.rows[0].n).toBe(0);
+    } finally {
+      await legacy.drop();
+    }
+  }, 60_000);
 });
