@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { PUBLIC_LIMITS_FOR_TESTS } from './test-app.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -35,6 +36,7 @@ export async function startAppProcess(ownerUrl: string, env: Record<string, stri
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'info',
+      ...PUBLIC_LIMITS_FOR_TESTS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
