@@ -5,6 +5,7 @@ import { DEFAULT_TENANT_ID } from '../tenants/default-tenant.js';
 import { createOwnerDataSource } from './data-source.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { migrateDatabase } from './legacy-adoption.js';
+import { connectNeedsRestricting, type DeploymentRoles, LEGACY_ROLES, recordedRoles, restrictConnectSql } from './roles.js';
 
 export interface PreparedDatabase {
   ownerUrl: string;
@@ -19,8 +20,9 @@ const logger = new Logger('Database');
  * Before the app serves: find or start the database (DATABASE_URL, else embedded PostgreSQL under
  * ./.data), apply pending migrations as the owner unless MIGRATIONS_RUN=false — adopting a
  * single-tenant FraudGuard database first, refusing one that is neither that nor empty nor
- * migrated (legacy-adoption.ts) — then hand back the app role's URL. Runtime traffic never uses
- * the owner connection.
+ * migrated (legacy-adoption.ts) — make sure only the database's own app role may connect to it,
+ * then hand back the app role's URL (the role recorded in the database, roles.ts). Runtime traffic
+ * never uses the owner connection.
  */
 export async function prepareDatabase(config: ConfigType<typeof databaseConfig>): Promise<PreparedDatabase> {
   let ownerUrl = config.databaseUrl;
@@ -33,6 +35,7 @@ export async function prepareDatabase(config: ConfigType<typeof databaseConfig>)
   }
   const owner = createOwnerDataSource(ownerUrl);
   await owner.initialize();
+  let roles: DeploymentRoles | null;
   try {
     if (config.migrationsRun) {
       const run = await migrateDatabase(owner);
@@ -43,9 +46,12 @@ export async function prepareDatabase(config: ConfigType<typeof databaseConfig>)
       if (run.applied.length) logger.log(`applied migrations: ${run.applied.join(', ')}`);
       if (run.convertedTenantPlan && run.inspection.state !== 'empty') logger.log(`single-tenant data converted into tenant ${DEFAULT_TENANT_ID} (${run.convertedTenantPlan} plan)`);
     }
+    roles = await recordedRoles(owner);
+    // A template clone does not inherit its template's database privileges: PUBLIC could connect again.
+    if (roles && (await connectNeedsRestricting(owner, roles))) await owner.query(restrictConnectSql(roles));
   } finally {
     await owner.destroy();
   }
-  const appUrl = config.appDatabaseUrl ?? appRoleUrl(ownerUrl, config.appDbPassword);
+  const appUrl = config.appDatabaseUrl ?? appRoleUrl(ownerUrl, (roles ?? LEGACY_ROLES).app, config.appDbPassword);
   return { ownerUrl, appUrl, stop };
 }
