@@ -17,6 +17,8 @@ import { ColumnDefaultsTypeormReadsBack1700000000046 } from './1700000000046-col
 import { AuditChainSealing1700000000050 } from './1700000000050-audit-chain-sealing.js';
 import { QuotaSlots1700000000060 } from './1700000000060-quota-slots.js';
 import { DeploymentRoles1700000000090 } from './1700000000090-deployment-roles.js';
+import { AmountText1700000000100 } from './1700000000100-amount-text.js';
+import { AccountRefOnTransactionsAndAlerts1700000000101 } from './1700000000101-account-ref-on-transactions-and-alerts.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
 export const migrations = [
@@ -39,4 +41,6 @@ export const migrations = [
   AuditChainSealing1700000000050,
   QuotaSlots1700000000060,
   DeploymentRoles1700000000090,
+  AmountText1700000000100,
+  AccountRefOnTransactionsAndAlerts1700000000101,
 ];

@@ -5,11 +5,11 @@ import { Authenticated } from '../common/authenticated.decorator.js';
 import { ApiProblems } from '../common/problem.schema.js';
 import type { AuthContext } from '../common/auth-context.js';
 import { Auth } from '../common/auth.decorator.js';
-import { AuditChainVerificationDto, AuditLogPageDto, AuditLogQuery } from './audit.dto.js';
+import { AuditChainVerification, AuditLogPage, AuditLogQuery } from './audit.dto.js';
 import { AuditService } from './audit.service.js';
 
 @ApiTags('audit')
-@ApiExtraModels(AuditLogPageDto)
+@ApiExtraModels(AuditLogPage)
 @Controller('audit-logs')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
@@ -24,7 +24,7 @@ export class AuditController {
   @ApiOkResponse({
     description: 'A page of audit rows, or the whole filtered trail as CSV / NDJSON',
     content: {
-      'application/json': { schema: { $ref: getSchemaPath(AuditLogPageDto) } },
+      'application/json': { schema: { $ref: getSchemaPath(AuditLogPage) } },
       'text/csv': { schema: { type: 'string' } },
       'application/x-ndjson': { schema: { type: 'string' } },
     },
@@ -37,8 +37,8 @@ export class AuditController {
   @Get('verify')
   @Authenticated({ role: 'MANAGER', scopes: ['read:audit'] })
   @ApiOperation({ summary: "Checks the tenant's audit hash chain", description: 'Detects an edited or deleted row (see docs/audit-and-operations.md).' })
-  @ApiOkResponse({ type: AuditChainVerificationDto })
-  verify(@Auth() auth: AuthContext): Promise<AuditChainVerificationDto> {
+  @ApiOkResponse({ type: AuditChainVerification })
+  verify(@Auth() auth: AuthContext): Promise<AuditChainVerification> {
     return this.audit.verify(auth);
   }
 }

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../common/auth-context.js';
 import { Auth } from '../common/auth.decorator.js';
 import { Authenticated, Public } from '../common/authenticated.decorator.js';
-import { SignupDto, TenantDto, TenantUpdateDto } from './tenant.dto.js';
+import { SignupDto, TenantUpdateDto, TenantView } from './tenant.dto.js';
 import { TenantService } from './tenant.service.js';
 
 @ApiTags('tenants')
@@ -20,7 +20,7 @@ export class TenantController {
   @Get('me')
   @Authenticated()
   @ApiOperation({ summary: "The caller's organization" })
-  @ApiOkResponse({ type: TenantDto })
+  @ApiOkResponse({ type: TenantView })
   me(@Auth() auth: AuthContext) {
     return this.tenants.getCurrent(auth);
   }
