@@ -42,11 +42,13 @@ async function readiness(baseUrl: string): Promise<{ status: number; body: any }
 /** Closes every session the deployment's app role has open, so its pool must log in afresh. */
 async function dropAppSessions(d: Deployment): Promise<void> {
   await withClient(d.ownerUrl, async (c) => {
-    await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [d.roles.app]);
-    // pg_terminate_backend only signals: wait until the sessions are gone.
+    const { rows } = await c.query(`SELECT pid FROM pg_stat_activity WHERE usename = $1`, [d.roles.app]);
+    const pids = rows.map((row) => row.pid);
+    await c.query(`SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid`, [pids]);
+    // pg_terminate_backend only signals: wait until those sessions are gone (new ones may open meanwhile).
     for (;;) {
-      const { rows } = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1`, [d.roles.app]);
-      if (rows[0].n === 0) return;
+      const left = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1::int[])`, [pids]);
+      if (left.rows[0].n === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   });
@@ -144,7 +146,7 @@ describeWithServer('deployments sharing one PostgreSQL server', () => {
         expect(owners.rows).toEqual([{ tableowner: d.roles.owner }]);
       });
     }
-  });
+  }, 180_000);
 
   it("lets each app role CONNECT to its own database only", async () => {
     await withClient(roleUrl(a.ownerUrl, a.roles.app, a.password), async (c) => {
@@ -200,7 +202,7 @@ describeWithServer('deployments sharing one PostgreSQL server', () => {
     expect((await me(a)).status).toBe(200);
     // B never noticed.
     expect((await me(b)).status).toBe(200);
-  });
+  }, 120_000);
 
   it('upgrades a database migrated when roles were cluster-wide: it keeps fraudguard_app, its password and its other databases', async () => {
     // The state the earlier migration 3 left: the cluster-wide roles, no record, default database privileges.
@@ -245,5 +247,5 @@ describeWithServer('deployments sharing one PostgreSQL server', () => {
     const intruder = (database: string) => withClient(roleUrl(databaseUrl(cluster.url, database), b.roles.app, b.password), () => Promise.resolve('connected')).catch((error) => error.code);
     expect(await intruder('shop_legacy')).toBe('42501');
     expect(await intruder('shop_legacy_sibling')).toBe('connected');
-  });
+  }, 180_000);
 });
