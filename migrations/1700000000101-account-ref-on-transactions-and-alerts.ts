@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, OWNER_ROLE } from '../src/database/roles.js';
+import { quotedRoles, readDeploymentRoles, type DeploymentRoles } from '../src/database/roles.js';
 import { column, constraintNamed } from './catalog.js';
 import { inShortTransaction, setNotNull } from './short-locks.js';
 
@@ -32,7 +32,9 @@ const BACKFILL_ALERTS = `
  * older app during a rolling deploy, a hand-written INSERT). The ingest always sends them, and the
  * triggers' WHEN clause keeps it from paying a function call per row.
  */
-const FILL_FUNCTIONS = `
+function fillFunctions(roles: DeploymentRoles): string {
+  const { owner, app } = quotedRoles(roles);
+  return `
   CREATE FUNCTION fg_transaction_account_ref() RETURNS trigger
     LANGUAGE plpgsql
     AS $fn$
@@ -50,14 +52,15 @@ const FILL_FUNCTIONS = `
       RETURN NEW;
     END
     $fn$;
-  ALTER FUNCTION fg_transaction_account_ref() OWNER TO ${OWNER_ROLE};
-  ALTER FUNCTION fg_alert_account() OWNER TO ${OWNER_ROLE};
+  ALTER FUNCTION fg_transaction_account_ref() OWNER TO ${owner};
+  ALTER FUNCTION fg_alert_account() OWNER TO ${owner};
   REVOKE EXECUTE ON FUNCTION fg_transaction_account_ref(), fg_alert_account() FROM PUBLIC;
-  GRANT EXECUTE ON FUNCTION fg_transaction_account_ref(), fg_alert_account() TO ${APP_ROLE};
+  GRANT EXECUTE ON FUNCTION fg_transaction_account_ref(), fg_alert_account() TO ${app};
   CREATE TRIGGER transactions_account_ref BEFORE INSERT ON transactions
     FOR EACH ROW WHEN (NEW.account_ref IS NULL) EXECUTE FUNCTION fg_transaction_account_ref();
   CREATE TRIGGER fraud_alerts_account BEFORE INSERT ON fraud_alerts
     FOR EACH ROW WHEN (NEW.account_id IS NULL OR NEW.account_ref IS NULL) EXECUTE FUNCTION fg_alert_account();`;
+}
 
 /**
  * Migration 0020's check on fraud_alerts.resolution. It is NOT VALID: alerts converted from a
@@ -82,7 +85,7 @@ async function backfill(q: QueryRunner, sql: string): Promise<void> {
  *
  * Short locks (short-locks.ts): the columns are added nullable (catalog only), existing rows are
  * filled in committed batches, then NOT NULL is proven from a validated check. Rows inserted
- * meanwhile get their copies from the triggers (FILL_FUNCTIONS). Run again after an interruption,
+ * meanwhile get their copies from the triggers (fillFunctions). Run again after an interruption,
  * it carries on where it stopped.
  */
 export class AccountRefOnTransactionsAndAlerts1700000000101 implements MigrationInterface {
@@ -95,7 +98,7 @@ export class AccountRefOnTransactionsAndAlerts1700000000101 implements Migration
       if (!(await column(q, 'fraud_alerts', 'account_id'))) await q.query(`ALTER TABLE fraud_alerts ADD COLUMN account_id uuid`);
       if (!(await column(q, 'fraud_alerts', 'account_ref'))) await q.query(`ALTER TABLE fraud_alerts ADD COLUMN account_ref varchar(128)`);
       const [trigger] = await q.query(`SELECT 1 FROM pg_trigger WHERE tgname = 'transactions_account_ref' AND tgrelid = 'transactions'::regclass`);
-      if (!trigger) await q.query(FILL_FUNCTIONS);
+      if (!trigger) await q.query(fillFunctions(await readDeploymentRoles(q)));
     });
     await backfill(q, BACKFILL_TRANSACTIONS);
     await setNotNull(q, 'transactions', 'account_ref');
