@@ -390,6 +390,22 @@ function commandHelp(command: Command): string {
   return `Usage: npm run cli -- ${command.usage} [--json]\n\n${command.summary}.\n--json prints the result as JSON. Exit codes: 0 ok, 1 failure, 2 usage error.`;
 }
 
+/**
+ * The application's services need the migrated schema and its roles: without them the failure
+ * would name a missing relation or role. Say what to run instead.
+ */
+async function assertMigrated(ownerUrl: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: ownerUrl, application_name: 'fraudguard-cli' });
+  await client.connect();
+  try {
+    const { rows } = await client.query(`SELECT to_regclass('migrations') IS NOT NULL AND to_regclass('tenants') IS NOT NULL AS migrated`);
+    if (!rows[0].migrated) throw new StartupError('the database is not migrated: run `npm run cli -- migrate`');
+  } finally {
+    await client.end();
+  }
+}
+
 /** The app role recorded in the database of `ownerUrl` (roles.ts). */
 async function appRoleOf(ownerUrl: string): Promise<string> {
   const [{ default: pg }, { readDeploymentRoles }] = await Promise.all([import('pg'), import('../database/roles.js')]);
@@ -491,6 +507,7 @@ export async function runCli(argv: string[]): Promise<number> {
       ownerUrl = cluster.ownerUrl;
     }
     const owner = ownerUrl;
+    if (!('runAsOwner' in command)) await assertMigrated(owner);
     const result =
       'runAsOwner' in command
         ? await command.runAsOwner(owner, input, config)
