@@ -13,7 +13,7 @@ const READY = /\n {2}FraudGuard is ready: /;
 
 /** Resolves once the process has printed its start-up banner (every start with DEMO_API_KEY on prints one, last). */
 async function settled(app: AppProcess, env: Record<string, string>): Promise<void> {
-  const banner = env.DEMO_API_KEY === 'true' || (env.DEMO_API_KEY === undefined && env.NODE_ENV !== 'production');
+  const banner = env.DEMO_API_KEY === 'true'; // startAppProcess sets DEMO_API_KEY=false unless told
   while (banner && !READY.test(app.stdout())) {
     if (app.child.exitCode !== null) throw new Error(`exited before its banner:\n${app.stdout()}\n${app.stderr()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -136,7 +136,7 @@ describe('the demo API key of a first start', () => {
     const legacy = await createTestDatabase({ template: '' });
     try {
       await withClient(legacy.ownerUrl, (client) => buildLegacyDatabase(client, { transactions: 100 }));
-      expect(await startOnce(legacy.ownerUrl, undefined, { MIGRATIONS_RUN: 'true' })).not.toMatch(/Demo tenant|fgk_live_/);
+      expect(await startOnce(legacy.ownerUrl, undefined, { MIGRATIONS_RUN: 'true', DEMO_API_KEY: 'true' })).not.toMatch(/Demo tenant|fgk_live_/);
       const keys = await withClient(legacy.ownerUrl, (c) => c.query(`SELECT count(*)::int AS n FROM tenant_api_keys`));
       expect(keys.rows[0].n).toBe(0);
     } finally {
