@@ -1,4 +1,5 @@
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from './problem.js';
 
@@ -11,12 +12,37 @@ export function parseId(value: unknown, name = 'id'): number {
   return Number(value);
 }
 
+const serialId = createParamDecorator((name: string, context: ExecutionContext): number => {
+  return parseId(context.switchToHttp().getRequest<FastifyRequest<{ Params: Record<string, string> }>>().params[name], name);
+});
+
+/** Declares the path parameter in the OpenAPI document from a parameter decorator. */
+function documentParam(options: Parameters<typeof ApiParam>[0]): ParameterDecorator {
+  return (target, key) => {
+    if (key !== undefined) ApiParam(options)(target, key, Object.getOwnPropertyDescriptor(target, key)!);
+  };
+}
+
 /**
  * `:id` of serial rows. A custom decorator rather than a pipe on @Param: the global ValidationPipe
  * (transform) would first turn "1e3" into 1000 for a `number` parameter. A well-formed id of another
  * tenant is then a plain 404 from the repository (RLS and the tenant in WHERE hide it).
  */
-export const IdParam = createParamDecorator((name: string | undefined, context: ExecutionContext): number => {
-  const key = name ?? 'id';
-  return parseId(context.switchToHttp().getRequest<FastifyRequest<{ Params: Record<string, string> }>>().params[key], key);
-});
+export const IdParam = (name = 'id'): ParameterDecorator => {
+  const read = serialId(name);
+  const document = documentParam({ name, schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 2_147_483_647 }, example: 1, description: 'A positive integer id' });
+  return (target, key, index) => {
+    read(target, key, index);
+    document(target, key, index);
+  };
+};
+
+/** `:id` of rows with UUID keys (transactions, accounts, alerts): anything else is a 400. */
+export const UuidParam = (name = 'id'): ParameterDecorator => {
+  const read = Param(name, ParseUUIDPipe);
+  const document = documentParam({ name, schema: { type: 'string', format: 'uuid' }, example: '01936a4e-7f53-7c4e-9a57-1b1f0b6f6c1d' });
+  return (target, key, index) => {
+    read(target, key, index);
+    document(target, key, index);
+  };
+};
