@@ -76,9 +76,9 @@ export async function prepareDatabase(serverUrl, database = settings.database, b
 
 async function seedTenantTransactions(client, tenantId, count, accounts) {
   await client.query(
-    `INSERT INTO transactions (tenant_id, account_id, external_id, amount, currency, merchant, merchant_category, country,
+    `INSERT INTO transactions (tenant_id, account_id, account_ref, external_id, amount, currency, merchant, merchant_category, country,
                                device_id, txn_time, status, risk_score, risk_level, reasons, created_at)
-     SELECT a.tenant_id, a.id, 'seed-' || i, 5 + ((i::bigint * 7919) % 20000) / 100.0, 'EUR', 'Merchant ' || (i % 40),
+     SELECT a.tenant_id, a.id, a.external_ref, 'seed-' || i, 5 + ((i::bigint * 7919) % 20000) / 100.0, 'EUR', 'Merchant ' || (i % 40),
             (ARRAY['5411', '5812', '5999', '4111', '7995'])[1 + i % 5], a.country, 'device-' || (i % 3),
             now() - (i * interval '61 seconds'), 'APPROVED', 0, 'LOW', '[]', now()
        FROM generate_series(1, $2) i

@@ -16,6 +16,8 @@ import { AccountProfilesFillfactor1700000000045 } from './1700000000045-account-
 import { ColumnDefaultsTypeormReadsBack1700000000046 } from './1700000000046-column-defaults-typeorm-reads-back.js';
 import { AuditChainSealing1700000000050 } from './1700000000050-audit-chain-sealing.js';
 import { QuotaSlots1700000000060 } from './1700000000060-quota-slots.js';
+import { AmountText1700000000100 } from './1700000000100-amount-text.js';
+import { AccountRefOnTransactionsAndAlerts1700000000101 } from './1700000000101-account-ref-on-transactions-and-alerts.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
 export const migrations = [
@@ -37,4 +39,6 @@ export const migrations = [
   ColumnDefaultsTypeormReadsBack1700000000046,
   AuditChainSealing1700000000050,
   QuotaSlots1700000000060,
+  AmountText1700000000100,
+  AccountRefOnTransactionsAndAlerts1700000000101,
 ];

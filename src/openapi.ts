@@ -113,14 +113,9 @@ function completeOperation(document: Json, path: string, method: string, operati
   }
   for (const parameter of parameters.filter((candidate) => candidate.in === 'path')) {
     const uuid = parameter.schema?.format === 'uuid';
-    extra.push(
-      uuid
-        ? Problem.badRequest('Validation failed (uuid is expected)')
-        : Problem.validation(parameter.name, `${parameter.name} must be a positive integer`),
-    );
-    const collection = path.split('/').filter((segment) => segment && !segment.startsWith('{')).pop()!;
-    const parent = path.split('/').slice(0, path.split('/').indexOf(`{${parameter.name}}`)).pop()!;
-    extra.push(Problem.notFound(RESOURCE_BY_COLLECTION[parent] ?? RESOURCE_BY_COLLECTION[collection] ?? 'Resource'));
+    extra.push(Problem.validation(parameter.name, `${parameter.name} must be ${uuid ? 'a UUID' : 'a positive integer'}`));
+    const collection = path.split('/').slice(0, path.split('/').indexOf(`{${parameter.name}}`)).pop()!;
+    extra.push(Problem.notFound(RESOURCE_BY_COLLECTION[collection] ?? 'Resource'));
   }
   if (!(path === '/health' && method === 'get')) extra.push(Problem.unavailable());
   addProblems(operation, extra);
@@ -180,16 +175,20 @@ function addProblems(operation: Json, problems: ProblemDoc[]): void {
   }
 }
 
-/** Schema names as clients see them: the classes' `…Dto` suffix dropped, every $ref rewritten. */
+/**
+ * Schema names as clients see them: the classes' `…Dto` suffix dropped (`…Request` when a response
+ * class has the bare name), every $ref rewritten.
+ */
 function renameSchemas(document: OpenAPIObject): unknown {
   const names = Object.keys(document.components?.schemas ?? {});
   const renames = new Map<string, string>();
+  const taken = (candidate: string) => names.includes(candidate) || [...renames.values()].includes(candidate);
   for (const name of names) {
-    const target = name.replace(/Dto$/, '');
-    if (target === name) continue;
-    if (names.includes(target) || [...renames.values()].includes(target)) {
-      throw new Error(`OpenAPI schema ${name} cannot be renamed to ${target}: that name is taken`);
-    }
+    if (!name.endsWith('Dto')) continue;
+    const base = name.slice(0, -'Dto'.length);
+    // A request body whose bare name a response class already has (LoginDto beside Login) is a …Request.
+    const target = [base, `${base}Request`].find((candidate) => !taken(candidate));
+    if (!target) throw new Error(`OpenAPI schema ${name} cannot be renamed to ${base} or ${base}Request: both names are taken`);
     renames.set(name, target);
   }
   const rewrite = (value: unknown): unknown => {

@@ -80,33 +80,44 @@ app.get('/api/v1/transactions', async (request, reply) => {
 
 // FraudGuard's two ingest statements with the parameters they take, the body's values as they came,
 // no scoring: risk 0, no reasons, no alert, the account's profile written back as it was read.
-const SCORING_CONFIG = JSON.stringify({ risk_threshold: 0.7, auto_block: false, notification_email: null, rules_version: 1 });
+const SCORING = { risk_threshold: 0.7, auto_block: false, notification_email: null, rules_version: 1 };
+const SCORING_CONFIG = JSON.stringify(SCORING);
 app.post('/api/v1/transactions', async (request, reply) => {
   const tenantId = await tenantFor(request.headers['x-api-key']);
   if (!tenantId) return reply.code(401).send({ error: 'unauthorized' });
   const body = request.body;
   const id = uuidv7();
-  await inTenant(tenantId, false, async (client) => {
+  const txnTime = body.txn_time ?? new Date().toISOString();
+  let accountId;
+  const written = await inTenant(tenantId, false, async (client) => {
     const context = (await client.query({ name: 'context', text: INGEST_CONTEXT_SQL, values: [tenantId, [body.account_ref], [], []] })).rows[0];
-    const accountId = context.accounts[0][0];
+    accountId = context.accounts[0][0];
     const profile = context.profiles[0]?.[1] ?? {};
     const one = (value) => [value ?? null];
-    await client.query({
+    return (await client.query({
       name: 'write',
       text: INGEST_WRITE_SQL,
       values: [
         tenantId, 1, '[[]]', SCORING_CONFIG,
         [id], [accountId], one(body.external_id), [body.amount], [body.currency], [body.merchant], one(body.merchant_category),
-        one(body.country), one(body.ip_address), one(body.device_id), [body.txn_time ?? new Date().toISOString()], ['APPROVED'], [0], ['LOW'],
+        one(body.country), one(body.ip_address), one(body.device_id), [txnTime], ['APPROVED'], [0], ['LOW'],
         one(body.metadata === undefined ? undefined : JSON.stringify(body.metadata)),
         [], [], [], [], [],
         JSON.stringify([profile]), [accountId],
+        [body.account_ref], [], [],
         null, 'transaction.create', 'transaction', id, request.ip, request.headers['user-agent'] ?? null, request.id, null,
         JSON.stringify({ amount: body.amount, currency: body.currency, status: 'APPROVED', risk_score: 0 }), 'INFO',
       ],
-    });
+    })).rows[0];
   });
-  return reply.code(201).send({ transaction_id: id, status: 'APPROVED', risk_score: 0, risk_level: 'LOW', reasons: [] });
+  // The created resource, as FraudGuard answers it (the body's values as they came).
+  return reply.code(201).send({
+    id, transaction_id: id, account_id: accountId, account_ref: body.account_ref, external_id: body.external_id ?? null,
+    amount: body.amount, currency: body.currency, merchant: body.merchant, merchant_category: body.merchant_category ?? null,
+    country: body.country ?? null, ip_address: body.ip_address ?? null, device_id: body.device_id ?? null, txn_time: txnTime,
+    status: 'APPROVED', risk_score: 0, risk_level: 'LOW', reasons: [], scoring_config: SCORING,
+    metadata: body.metadata ?? null, alert_id: null, created_at: written.created_at,
+  });
 });
 
 app.post('/bare/transactions', async (request, reply) => {
@@ -122,9 +133,9 @@ app.post('/bare/transactions', async (request, reply) => {
     });
     return (await client.query({
       name: 'bare-insert',
-      text: `INSERT INTO transactions (tenant_id, id, account_id, amount, currency, merchant, status, risk_score, risk_level)
-             VALUES ($1, $2, $3, $4, $5, $6, 'APPROVED', 0, 'LOW') RETURNING id, status, risk_score, risk_level`,
-      values: [tenantId, uuidv7(), account.rows[0].id, body.amount, body.currency, body.merchant],
+      text: `INSERT INTO transactions (tenant_id, id, account_id, account_ref, amount, currency, merchant, status, risk_score, risk_level)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'APPROVED', 0, 'LOW') RETURNING id, status, risk_score, risk_level`,
+      values: [tenantId, uuidv7(), account.rows[0].id, body.account_ref, body.amount, body.currency, body.merchant],
     })).rows[0];
   });
   return reply.code(201).send({ transaction_id: row.id, status: row.status, risk_score: Number(row.risk_score), risk_level: row.risk_level, reasons: [] });

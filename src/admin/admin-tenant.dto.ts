@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema, PickType } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { SignupDto, TenantDto } from '../tenants/tenant.dto.js';
+import { SignupDto, TenantView } from '../tenants/tenant.dto.js';
 import { PageQuery } from '../common/pagination.js';
 import { PLAN_NAMES } from '../tenants/plans.js';
 import type { Plan } from '../tenants/plans.js';
@@ -91,6 +91,7 @@ export class AdminTenantPatchDto {
   reason?: string;
 }
 
+@ApiSchema({ name: 'TenantUsage' })
 export class TenantUsageDto {
   @ApiProperty() active_users: number;
   @ApiProperty() active_api_keys: number;
@@ -99,10 +100,12 @@ export class TenantUsageDto {
   @ApiProperty() open_alerts: number;
 }
 
-export class AdminTenantDto extends TenantDto {
+@ApiSchema({ name: 'AdminTenant' })
+export class AdminTenantDto extends TenantView {
   @ApiProperty({ type: TenantUsageDto }) usage: TenantUsageDto;
 }
 
+@ApiSchema({ name: 'AdminTenantPage' })
 export class AdminTenantPageDto {
   @ApiProperty({ type: [AdminTenantDto] }) data: AdminTenantDto[];
   @ApiProperty() has_more: boolean;

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { AuthContext, Role, SCOPES, Scope } from '../common/auth-context.js';
-import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination.js';
+import { decodeCursor, PageQuery, toPage } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem.js';
 import { CurrentTransaction } from '../database/current-transaction.js';
 import { PLANS, type Plan } from '../tenants/plans.js';
-import { type ApiKeyView, apiKeyView, type CreateApiKeyDto, type IssuedApiKeyView, type RollApiKeyDto } from './api-key.dto.js';
+import { type ApiKeyPage, apiKeyView, type CreateApiKeyDto, type IssuedApiKeyView, type RollApiKeyDto, type RolledApiKeyView } from './api-key.dto.js';
 import { ApiKeyAuthenticator } from './api-key.authenticator.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { generateApiKey } from './api-key.token.js';
@@ -62,7 +62,7 @@ export class ApiKeyService {
     this.transaction.afterCommit(() => this.authenticator.forgetKey(keyId));
   }
 
-  async list(auth: AuthContext, query: PageQuery): Promise<Page<ApiKeyView>> {
+  async list(auth: AuthContext, query: PageQuery): Promise<ApiKeyPage> {
     const limit = query.limit ?? 50;
     const after = decodeCursor('api-keys', query.starting_after, 1);
     const keys = await this.keys.list(auth.tenantId, limit + 1, after ? Number(after[0]) : undefined);
@@ -123,7 +123,7 @@ export class ApiKeyService {
    * Its answer's type is inferred, not named: the Swagger plugin would document a named one as a bare
    * object schema, which the committed openapi.json does not have.
    */
-  async roll(auth: AuthContext, id: number, dto: RollApiKeyDto) {
+  async roll(auth: AuthContext, id: number, dto: RollApiKeyDto): Promise<RolledApiKeyView> {
     const old = await this.keys.findByIdForUpdate(auth.tenantId, id);
     if (!old) throw new NotFoundProblem('API key');
     if (!old.isActive || isExpired(old.expiresAt)) {

@@ -4,11 +4,11 @@ import type { FastifyReply } from 'fastify';
 import { Authenticated } from '../common/authenticated.decorator.js';
 import type { AuthContext } from '../common/auth-context.js';
 import { Auth } from '../common/auth.decorator.js';
-import { AuditChainVerificationDto, AuditLogPageDto, AuditLogQuery } from './audit.dto.js';
+import { AuditChainVerification, AuditLogPage, AuditLogQuery } from './audit.dto.js';
 import { AuditService } from './audit.service.js';
 
 @ApiTags('Audit')
-@ApiExtraModels(AuditLogPageDto)
+@ApiExtraModels(AuditLogPage)
 @Controller('audit-logs')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
@@ -23,7 +23,7 @@ export class AuditController {
   @ApiOkResponse({
     description: 'A page of audit rows, or the whole filtered trail as CSV / NDJSON',
     content: {
-      'application/json': { schema: { $ref: getSchemaPath(AuditLogPageDto) } },
+      'application/json': { schema: { $ref: getSchemaPath(AuditLogPage) } },
       'text/csv': { schema: { type: 'string' } },
       'application/x-ndjson': { schema: { type: 'string' } },
     },
@@ -38,8 +38,8 @@ export class AuditController {
     summary: "Verify the audit trail's hash chain",
     description: 'Recomputes every sealed row\'s hash and link: `valid: false` and `first_broken_id` name the first edited, inserted or deleted row.',
   })
-  @ApiOkResponse({ type: AuditChainVerificationDto })
-  verify(@Auth() auth: AuthContext): Promise<AuditChainVerificationDto> {
+  @ApiOkResponse({ type: AuditChainVerification })
+  verify(@Auth() auth: AuthContext): Promise<AuditChainVerification> {
     return this.audit.verify(auth);
   }
 }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../common/pagination.js';
@@ -52,9 +52,12 @@ export class AuditLogQuery extends PageQuery {
   format?: AuditExportFormat;
 }
 
-export class AuditLogDto {
-  @ApiProperty({ example: '1042', description: 'bigint, as a string' }) id: string;
-  @ApiProperty({ example: '2026-01-15T10:32:01.123Z' }) timestamp: string;
+/** An audit row as the API shows it. */
+@ApiSchema({ name: 'AuditLog' })
+export class AuditLogView {
+  @ApiProperty({ pattern: '^\\d{1,19}$', example: '1042', description: 'A 64-bit integer, as a string (beyond the precision of a JSON number)' }) id: string;
+  @ApiProperty({ format: 'date-time', example: '2026-01-15T10:32:01.123456Z', description: 'When the change was written (ISO 8601, UTC, microseconds: the instant the hash chain covers)' })
+  created_at: string;
   @ApiProperty({ nullable: true, type: Number, example: 7 }) user_id: number | null;
   @ApiProperty({ example: 'api_key.created' }) action: string;
   @ApiProperty({ nullable: true, type: String, example: 'api_key' }) resource_type: string | null;
@@ -72,13 +75,15 @@ export class AuditLogDto {
   hash: string | null;
 }
 
-export class AuditLogPageDto {
-  @ApiProperty({ type: [AuditLogDto] }) data: AuditLogDto[];
+@ApiSchema({ name: 'AuditLogPage' })
+export class AuditLogPage {
+  @ApiProperty({ type: [AuditLogView] }) data: AuditLogView[];
   @ApiProperty() has_more: boolean;
   @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
 }
 
-export class AuditChainVerificationDto {
+@ApiSchema({ name: 'AuditChainVerification' })
+export class AuditChainVerification {
   @ApiProperty({ example: true }) valid: boolean;
   @ApiProperty({ example: 1042, description: 'sealed rows checked' }) checked: number;
   @ApiProperty({ nullable: true, type: String, example: null, description: 'id of the first row, in chain order, whose hash, link or position does not match' })

@@ -3,33 +3,18 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
-import type { AuditLogQuery } from './audit.dto.js';
+import type { AuditLogQuery, AuditLogView } from './audit.dto.js';
 import { VERIFY_CHAIN_SQL } from './audit.entry.js';
 
-export interface AuditLogRow {
-  id: string;
-  timestamp: string;
-  user_id: number | null;
-  action: string;
-  resource_type: string | null;
-  resource_id: string | null;
-  ip_address: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  old_value: unknown;
-  new_value: unknown;
-  severity: string;
-  prev_hash: string | null;
-  /** NULL until the sealer has linked the row into the chain. */
-  hash: string | null;
-}
+/** A row as the API shows it (AuditLogView), in JSON, CSV and NDJSON alike. */
+export type AuditLogRow = AuditLogView;
 
 export const AUDIT_COLUMNS = [
-  'id', 'timestamp', 'user_id', 'action', 'resource_type', 'resource_id', 'ip_address', 'user_agent',
+  'id', 'created_at', 'user_id', 'action', 'resource_type', 'resource_id', 'ip_address', 'user_agent',
   'request_id', 'old_value', 'new_value', 'severity', 'prev_hash', 'hash',
 ] as const;
 
-const SELECT_COLUMNS = `id::text AS id, to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS timestamp,
+const SELECT_COLUMNS = `id::text AS id, to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
   user_id, action, resource_type, resource_id, host(ip_address) AS ip_address, user_agent, request_id,
   old_value, new_value, severity, prev_hash, hash`;
 

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { AuthContext } from '../common/auth-context.js';
-import { Page, toPage } from '../common/pagination.js';
+import { toPage } from '../common/pagination.js';
 import { CurrentTransaction } from '../database/current-transaction.js';
-import type { AuditChainVerificationDto, AuditLogQuery } from './audit.dto.js';
+import type { AuditChainVerification, AuditLogPage, AuditLogQuery } from './audit.dto.js';
 import { csvHeader, csvLines, ndjsonLines, StreamedResponse } from './audit.export.js';
-import { AuditLogRow, AuditRepository } from './audit.repository.js';
+import { AuditRepository } from './audit.repository.js';
 
 @Injectable()
 export class AuditService {
@@ -14,7 +14,7 @@ export class AuditService {
     private readonly transaction: CurrentTransaction,
   ) {}
 
-  async list(auth: AuthContext, query: AuditLogQuery): Promise<Page<AuditLogRow>> {
+  async list(auth: AuthContext, query: AuditLogQuery): Promise<AuditLogPage> {
     const limit = query.limit ?? 50;
     return toPage('audit-logs', await this.audit.list(auth.tenantId, query, limit), limit, (row) => [row.id]);
   }
@@ -47,7 +47,7 @@ export class AuditService {
   }
 
   /** `valid` speaks for the sealed rows; rows written since the last seal are only counted (`pending`). */
-  async verify(auth: AuthContext): Promise<AuditChainVerificationDto> {
+  async verify(auth: AuthContext): Promise<AuditChainVerification> {
     const { checked, first_broken_id, pending } = await this.audit.verifyChain(auth.tenantId);
     return { valid: first_broken_id === null, checked, first_broken_id, pending };
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/authenticated.decorator.js';
 import { ApiProblems, Problem, problemDoc } from '../common/problem.schema.js';
 import { ForgotPasswordDto, LoginDto, RefreshTokenDto, ResetPasswordDto } from './auth.dto.js';
@@ -64,6 +64,10 @@ export class AuthController {
     description: 'Always 202, whether or not the e-mail is known, so the answer reveals nothing; a known user receives a one-time reset token by e-mail.',
   })
   @ApiBody({ type: ForgotPasswordDto, examples: { forgot: { summary: 'A user who forgot the password', value: { email: 'ada@acme-payments.example' } } } })
+  @ApiAcceptedResponse({
+    description: 'Taken into account; a known user receives an e-mail',
+    schema: { type: 'object', properties: { status: { type: 'string', enum: ['accepted'] } }, required: ['status'] },
+  })
   forgotPassword(@Body() dto: ForgotPasswordDto, @RequestHost() host: string | undefined) {
     return this.auth.forgotPassword(dto, host);
   }

@@ -1,6 +1,7 @@
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import type { Role } from '../common/auth-context.js';
+import { ROLES, type Role } from '../common/auth-context.js';
 import type { LoggedInUser } from './auth.repository.js';
 import { IsAcceptablePassword, PASSWORD_MAX_LENGTH } from './password.policy.js';
 
@@ -58,30 +59,30 @@ export class ResetPasswordDto {
 }
 
 /** What login and refresh answer. */
-export interface TokenPair {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  refresh_token: string;
-  refresh_expires_in: number;
+@ApiSchema({ name: 'TokenPair' })
+export class TokenPair {
+  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI3In0.c2lnbmF0dXJl' }) access_token: string;
+  @ApiProperty({ enum: ['Bearer'], example: 'Bearer' }) token_type: 'Bearer';
+  @ApiProperty({ type: 'integer', example: 900, description: 'Seconds until access_token expires' }) expires_in: number;
+  @ApiProperty({ example: 'fgr_4kT0q1oXbZyq8mG2nE5wLrVj7sA9dCuH3pYfBe6tNiM' }) refresh_token: string;
+  @ApiProperty({ type: 'integer', example: 2592000, description: 'Seconds until refresh_token expires' }) refresh_expires_in: number;
 }
 
-export interface LoginUserView {
-  id: number;
-  tenant_id: string;
-  email: string;
-  full_name: string | null;
-  role: Role;
-  last_login: Date | null;
+@ApiSchema({ name: 'LoginUser' })
+export class LoginUserView {
+  @ApiProperty({ type: 'integer', example: 7 }) id: number;
+  @ApiProperty({ pattern: '^[A-Za-z0-9_-]{1,64}$', example: 'tenant_Qm9yZ2VzLXRlc3Q', description: 'The organization (an opaque string id)' }) tenant_id: string;
+  @ApiProperty({ format: 'email', example: 'ada@acme.example' }) email: string;
+  @ApiProperty({ type: String, nullable: true, example: 'Ada Lovelace' }) full_name: string | null;
+  @ApiProperty({ enum: ROLES, example: 'ADMIN' }) role: Role;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null }) last_login: Date | null;
 }
 
-/**
- * What login answers.
- * Its service returns it with `satisfies`, not as a declared return type: the Swagger plugin
- * documents a named non-class return type as a bare `object`, and openapi.json pins what this
- * route documents.
- */
-export type LoginView = TokenPair & { user: LoginUserView };
+/** What login answers: the tokens and who logged in. */
+@ApiSchema({ name: 'Login' })
+export class LoginView extends TokenPair {
+  @ApiProperty({ type: LoginUserView }) user: LoginUserView;
+}
 
 export function loginUserView(user: LoggedInUser): LoginUserView {
   return { id: user.id, tenant_id: user.tenantId, email: user.email, full_name: user.fullName, role: user.role, last_login: user.lastLogin };

@@ -73,7 +73,7 @@ export class AuthService {
   }
 
   /** `host` is the request's host name: on a tenant's subdomain it is the tenant hint. The answer is a LoginView. */
-  async login(dto: LoginDto, host: string | undefined) {
+  async login(dto: LoginDto, host: string | undefined): Promise<LoginView> {
     const hint = this.subdomainHint(dto.subdomain, host);
     const candidates = (await this.auth.loginCandidates(dto.email, hint)).filter((c) => c.is_active);
     if (candidates.length === 0) return this.failUnknownEmail(dto);
@@ -124,7 +124,7 @@ export class AuthService {
     throw invalidCredentials();
   }
 
-  private async completeLogin(candidate: LoginCandidate, password: string) {
+  private async completeLogin(candidate: LoginCandidate, password: string): Promise<LoginView> {
     assertTenantUsable(candidate.tenant_status, candidate.trial_ends_at);
     await this.transaction.setTenant(candidate.tenant_id);
     const rehash = this.hasher.needsRehash(candidate.password_hash) ? await this.hasher.hash(password) : null;

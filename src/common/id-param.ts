@@ -1,7 +1,8 @@
-import { createParamDecorator, ExecutionContext, Param, ParseUUIDPipe } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext, Param } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from './problem.js';
+import { ParseUuidPipe } from './uuid.js';
 
 /** A positive int4 written plainly ("12"; not "1e3", "0x10", "1.0" or " 12"), else 400. */
 export function parseId(value: unknown, name = 'id'): number {
@@ -37,9 +38,9 @@ export const IdParam = (name = 'id'): ParameterDecorator => {
   };
 };
 
-/** `:id` of rows with UUID keys (transactions, accounts, alerts): anything else is a 400. */
+/** `:id` of rows with uuid keys (transactions, accounts, alerts): ParseUuidPipe's rules, documented. */
 export const UuidParam = (name = 'id'): ParameterDecorator => {
-  const read = Param(name, ParseUUIDPipe);
+  const read = Param(name, ParseUuidPipe);
   const document = documentParam({ name, schema: { type: 'string', format: 'uuid' }, example: '01936a4e-7f53-7c4e-9a57-1b1f0b6f6c1d' });
   return (target, key, index) => {
     read(target, key, index);

@@ -60,7 +60,7 @@ export const Problem = {
   notFound: (resource: string) => problemDoc(404, 'not-found', 'Not Found', `${resource} not found`),
   conflict: (slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}) => problemDoc(409, slug, title, detail, extensions),
   payloadTooLarge: () => problemDoc(413, 'payload-too-large', 'Payload Too Large', 'Request body is too large'),
-  unsupportedMediaType: () => problemDoc(415, 'unsupported-media-type', 'Unsupported Media Type', 'Send the body as JSON with Content-Type: application/json'),
+  unsupportedMediaType: () => problemDoc(415, 'unsupported-media-type', 'Unsupported Media Type', 'Unsupported Media Type: text/plain'),
   unprocessable: (slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}) => problemDoc(422, slug, title, detail, extensions),
   rateLimited: () =>
     problemDoc(429, 'rate-limited', 'Too many requests', 'The rate limit of this API key (600 requests per minute) is exhausted', {

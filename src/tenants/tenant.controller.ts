@@ -4,7 +4,7 @@ import type { AuthContext } from '../common/auth-context.js';
 import { Auth } from '../common/auth.decorator.js';
 import { Authenticated, Public } from '../common/authenticated.decorator.js';
 import { ApiProblems, Problem } from '../common/problem.schema.js';
-import { SignupDto, TenantDto, TenantUpdateDto } from './tenant.dto.js';
+import { SignupDto, TenantUpdateDto, TenantView } from './tenant.dto.js';
 import { TenantService } from './tenant.service.js';
 
 @ApiTags('Tenants')
@@ -49,7 +49,7 @@ export class TenantController {
   @Get('me')
   @Authenticated()
   @ApiOperation({ summary: "The caller's organization", description: 'Its plan, status, limits and scoring settings (`ml_config`).' })
-  @ApiOkResponse({ type: TenantDto })
+  @ApiOkResponse({ type: TenantView })
   me(@Auth() auth: AuthContext) {
     return this.tenants.getCurrent(auth);
   }
@@ -72,7 +72,7 @@ export class TenantController {
       },
     },
   })
-  @ApiOkResponse({ type: TenantDto })
+  @ApiOkResponse({ type: TenantView })
   update(@Auth() auth: AuthContext, @Body() dto: TenantUpdateDto) {
     return this.tenants.update(auth, dto);
   }

@@ -5,7 +5,7 @@ import {
 import { NormalizeEmail } from '../auth/auth.dto.js';
 import { IsAcceptablePassword } from '../auth/password.policy.js';
 import { RESERVED_SUBDOMAINS } from '../auth/subdomain.resolver.js';
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { Role } from '../common/auth-context.js';
 import { PLAN_NAMES, type Plan } from './plans.js';
 import type { Tenant } from './tenant.entity.js';
@@ -113,48 +113,61 @@ export class TenantUpdateDto {
   ml_config?: MlConfigDto;
 }
 
-/** The tenant as its own members see it (GET /tenants/me). */
-export class TenantDto {
-  @ApiProperty({ example: 'default-tenant-001' }) tenant_id: string;
+const ISO_TIME = '2026-03-14T09:26:53.589Z';
+
+/** The tenant as its own members see it (GET /tenants/me, PUT /tenants/me). */
+@ApiSchema({ name: 'Tenant' })
+export class TenantView {
+  @ApiProperty({ pattern: '^[A-Za-z0-9_-]{1,64}$', example: 'tenant_Qm9yZ2VzLXRlc3Q', description: 'The organization: an opaque string id of 1–64 characters [A-Za-z0-9_-]' })
+  tenant_id: string;
   @ApiProperty({ example: 'Acme Payments' }) organization_name: string;
   @ApiProperty({ example: 'acme' }) subdomain: string;
-  @ApiProperty({ enum: PLAN_NAMES }) plan: string;
-  @ApiProperty({ enum: ['ACTIVE', 'SUSPENDED', 'TRIAL', 'CANCELLED'] }) status: string;
-  @ApiProperty({ type: Object, example: {} }) settings: Record<string, unknown>;
-  @ApiProperty({ type: Object, example: { risk_threshold: 0.7, auto_block: false, notification_email: null } }) ml_config: Record<string, unknown>;
-  @ApiProperty({ example: 5 }) max_users: number;
-  @ApiProperty({ example: 50000 }) max_transactions_per_month: number;
-  @ApiProperty({ example: 10 }) max_storage_gb: number;
-  @ApiProperty({ nullable: true, type: String }) stripe_customer_id: string | null;
-  @ApiProperty({ nullable: true, type: String }) billing_email: string | null;
-  @ApiProperty({ type: String, format: 'date-time' }) created_at: Date;
-  @ApiProperty({ type: String, format: 'date-time' }) updated_at: Date;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) trial_ends_at: Date | null;
-  @ApiProperty({ nullable: true, type: String }) admin_name: string | null;
+  @ApiProperty({ enum: PLAN_NAMES }) plan: Plan;
+  @ApiProperty({ enum: ['ACTIVE', 'SUSPENDED', 'TRIAL', 'CANCELLED'] }) status: Tenant['status'];
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, example: {} }) settings: Record<string, unknown> | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, example: { risk_threshold: 0.7, auto_block: false, notification_email: null } })
+  ml_config: Record<string, unknown> | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 5 }) max_users: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 50000 }) max_transactions_per_month: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 10 }) max_storage_gb: number | null;
+  @ApiProperty({ nullable: true, type: String, example: null }) stripe_customer_id: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null }) billing_email: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: ISO_TIME }) created_at: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: ISO_TIME }) updated_at: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: ISO_TIME }) trial_ends_at: Date | null;
+  @ApiProperty({ nullable: true, type: String, example: 'Ada Lovelace' }) admin_name: string | null;
   @ApiProperty({ example: 'admin@acme.example' }) admin_email: string;
-  @ApiProperty({ nullable: true, type: String }) admin_phone: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null }) admin_phone: string | null;
 }
 
-/** The tenant as the API shows it (GET /tenants/me; TenantDto documents it). */
-export interface TenantView {
-  tenant_id: string;
-  organization_name: string;
-  subdomain: string;
-  plan: Plan;
-  status: Tenant['status'];
-  settings: Record<string, unknown> | null;
-  ml_config: Record<string, unknown> | null;
-  max_users: number | null;
-  max_transactions_per_month: number | null;
-  max_storage_gb: number | null;
-  stripe_customer_id: string | null;
-  billing_email: string | null;
-  created_at: Date | null;
-  updated_at: Date | null;
-  trial_ends_at: Date | null;
-  admin_name: string | null;
-  admin_email: string;
-  admin_phone: string | null;
+/** The organization's first ADMIN, as signup created it. */
+@ApiSchema({ name: 'SignupAdmin' })
+export class SignupAdminView {
+  @ApiProperty({ type: 'integer', example: 1 }) id: number;
+  @ApiProperty({ format: 'email', example: 'admin@acme.example' }) email: string;
+  @ApiProperty({ type: String, nullable: true, example: 'Ada Lovelace' }) full_name: string | null;
+  @ApiProperty({ enum: ['ADMIN'], example: 'ADMIN' }) role: Role;
+}
+
+/** The signup's answer: the new tenant, its default API key (shown here only) and its ADMIN. */
+@ApiSchema({ name: 'SignupResult' })
+export class SignupView extends TenantView {
+  @ApiProperty({ example: 'fgk_live_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg', description: 'The default API key: shown in this answer only' }) api_key: string;
+  @ApiProperty({ type: 'integer', example: 1 }) api_key_id: number;
+  @ApiProperty({ type: SignupAdminView }) admin_user: SignupAdminView;
+}
+
+/** GET /tenants/usage. */
+@ApiSchema({ name: 'Usage' })
+export class UsageView {
+  @ApiProperty({ example: 1234 }) transactions_this_month: number;
+  @ApiProperty({ type: 'integer', nullable: true, example: 50000 }) transactions_limit: number | null;
+  @ApiProperty({ example: 2.47, description: 'Percent of the monthly limit used (0 without a limit)' }) transactions_percentage: number;
+  @ApiProperty({ type: 'integer', example: 3 }) active_users: number;
+  @ApiProperty({ type: 'integer', nullable: true, example: 5 }) users_limit: number | null;
+  @ApiProperty({ example: 1048576 }) storage_used_bytes: number;
+  @ApiProperty({ example: 0.000976563 }) storage_used_gb: number;
+  @ApiProperty({ type: 'integer', nullable: true, example: 10 }) storage_limit_gb: number | null;
 }
 
 export function tenantView(tenant: Tenant): TenantView {
@@ -180,26 +193,3 @@ export function tenantView(tenant: Tenant): TenantView {
   };
 }
 
-/**
- * The signup's answer: the new tenant, its default API key (shown here only) and its ADMIN.
- * Its service returns it with `satisfies`, not as a declared return type: the Swagger plugin
- * documents a named non-class return type as a bare `object`, and openapi.json pins what this
- * route documents.
- */
-export type SignupView = TenantView & {
-  api_key: string;
-  api_key_id: number;
-  admin_user: { id: number; email: string; full_name: string | null; role: Role };
-};
-
-/** GET /tenants/usage; returned with `satisfies`, as SignupView is. */
-export interface UsageView {
-  transactions_this_month: number;
-  transactions_limit: number;
-  transactions_percentage: number;
-  active_users: number;
-  users_limit: number;
-  storage_used_bytes: number;
-  storage_used_gb: number;
-  storage_limit_gb: number;
-}

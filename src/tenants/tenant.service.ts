@@ -58,7 +58,7 @@ export class TenantService {
    * rows. The key is in this answer and nowhere else. The welcome e-mail goes out after COMMIT; its
    * failure cannot undo the signup.
    */
-  async signup(dto: SignupDto) {
+  async signup(dto: SignupDto): Promise<SignupView> {
     if (!this.config.signupEnabled) {
       throw new ProblemException(403, 'signup-disabled', 'Signup disabled', 'Self-service signup is not open on this installation');
     }
@@ -151,7 +151,7 @@ export class TenantService {
     return after;
   }
 
-  async usage(auth: AuthContext) {
+  async usage(auth: AuthContext): Promise<UsageView> {
     const row = await this.tenants.usage(auth.tenantId);
     if (!row) throw new NotFoundProblem('Tenant');
     const bytes = Number(row.storage_bytes);

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import type { Account } from './account.entity.js';
 import { PageQuery, plainPageQuery } from '../common/pagination.js';
@@ -41,14 +42,25 @@ export class AccountListQuery extends PageQuery {
   external_ref?: string;
 }
 
-export interface AccountView {
-  id: string;
-  external_ref: string;
-  holder_name: string | null;
-  country: string | null;
-  status: AccountStatus;
-  created_at: Date;
-  updated_at: Date;
+const ISO_TIME = '2026-03-14T09:26:53.589Z';
+
+/** A payment account as the API shows it. */
+@ApiSchema({ name: 'Account' })
+export class AccountView {
+  @ApiProperty({ format: 'uuid', example: '01936a4e-12ab-7d40-8c11-0a5f2e9b7c33' }) id: string;
+  @ApiProperty({ example: 'cust-1042', description: "The integrator's reference; transactions take it as account_ref" }) external_ref: string;
+  @ApiProperty({ type: String, nullable: true, example: 'Ada Lovelace' }) holder_name: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'GB', description: 'ISO 3166-1 alpha-2' }) country: string | null;
+  @ApiProperty({ enum: ACCOUNT_STATUSES, example: 'ACTIVE' }) status: AccountStatus;
+  @ApiProperty({ type: String, format: 'date-time', example: ISO_TIME }) created_at: Date;
+  @ApiProperty({ type: String, format: 'date-time', example: ISO_TIME }) updated_at: Date;
+}
+
+@ApiSchema({ name: 'AccountPage' })
+export class AccountPage {
+  @ApiProperty({ type: [AccountView] }) data: AccountView[];
+  @ApiProperty({ example: false }) has_more: boolean;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Pass as starting_after for the next page' }) next_cursor: string | null;
 }
 
 export function accountView(account: Account): AccountView {

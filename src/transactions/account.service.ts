@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '../audit/audit.writer.js';
 import type { AuthContext } from '../common/auth-context.js';
 import { keysetAfter } from '../common/keyset.js';
-import { Page, toPage } from '../common/pagination.js';
+import { toPage } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException } from '../common/problem.js';
-import { type AccountListQuery, type AccountView, accountView, type CreateAccountDto } from './account.dto.js';
+import { type AccountListQuery, type AccountPage, type AccountView, accountView, type CreateAccountDto } from './account.dto.js';
 import { AccountRepository } from './account.repository.js';
 
 @Injectable()
@@ -35,7 +35,7 @@ export class AccountService {
     return accountView(account);
   }
 
-  async list(auth: AuthContext, query: AccountListQuery): Promise<Page<AccountView>> {
+  async list(auth: AuthContext, query: AccountListQuery): Promise<AccountPage> {
     const limit = query.limit ?? 50;
     const rows = await this.accounts.list(auth.tenantId, {
       status: query.status,

@@ -2,11 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '../audit/audit.writer.js';
 import type { AuthContext } from '../common/auth-context.js';
 import { keysetAfter } from '../common/keyset.js';
-import { type Page, toPage } from '../common/pagination.js';
+import { toPage } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem.js';
-import { type AlertListQuery, type AlertView, alertView, type UpdateAlertDto } from './alert.dto.js';
+import { type AlertDetailView, type AlertListQuery, type AlertPage, type AlertView, alertView, type UpdateAlertDto } from './alert.dto.js';
 import { AlertChange, AlertRepository } from './alert.repository.js';
-import type { TransactionView } from './transaction.dto.js';
 import { TransactionRepository } from './transaction.repository.js';
 
 const AUDITED_FIELDS = ['handled', 'resolution', 'note', 'assignee_id'] as const;
@@ -19,7 +18,7 @@ export class AlertService {
     private readonly audit: AuditWriter,
   ) {}
 
-  async list(auth: AuthContext, query: AlertListQuery): Promise<Page<AlertView>> {
+  async list(auth: AuthContext, query: AlertListQuery): Promise<AlertPage> {
     const limit = query.limit ?? 50;
     const rows = await this.alerts.list(auth.tenantId, {
       handled: query.handled,
@@ -33,7 +32,7 @@ export class AlertService {
     return { ...page, data: page.data.map((row) => alertView(row.alert)) };
   }
 
-  async get(auth: AuthContext, id: string): Promise<AlertView & { transaction: TransactionView | null }> {
+  async get(auth: AuthContext, id: string): Promise<AlertDetailView> {
     const alert = await this.alerts.findById(auth.tenantId, id);
     if (!alert) throw new NotFoundProblem('Alert');
     const transaction = await this.transactions.findById(auth.tenantId, alert.transactionId);

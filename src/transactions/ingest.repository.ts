@@ -16,6 +16,8 @@ export type NewTransaction = Omit<TransactionView, 'risk_score' | 'risk_level' |
 export interface NewAlert {
   id: string;
   transaction_id: string;
+  account_id: string;
+  account_ref: string;
   severity: RiskLevel;
   risk_score: number;
   reasons: Reason[];
@@ -29,8 +31,8 @@ export interface IngestContext {
   used: number;
   /** account_ref → id, for every ref asked for (created when new). */
   byRef: Map<string, string>;
-  /** Which of the account_ids asked for are accounts of the tenant. */
-  knownIds: Set<string>;
+  /** The account_ids asked for that are accounts of the tenant → their external_ref. */
+  knownIds: Map<string, string>;
   /** Scoring history of every account that existed before this request (new ones have none yet). */
   histories: Map<string, ScoringHistory>;
   /** Which of the external_ids asked about the tenant already used. */
@@ -41,7 +43,8 @@ interface ContextRow {
   ml_config: unknown;
   max_transactions_per_month: number | null;
   used: number;
-  accounts: Array<[string, string | null]>;
+  /** [id, external_ref, asked for by id]. */
+  accounts: Array<[string, string, boolean]>;
   profiles: Array<[string, StoredProfile]>;
   taken: string[];
 }
@@ -76,9 +79,9 @@ export class IngestRepository {
     const row = rows[0];
     if (!row) return undefined;
     const byRef = new Map<string, string>();
-    const knownIds = new Set<string>();
-    for (const [id, ref] of row.accounts) {
-      if (ref === null) knownIds.add(id);
+    const knownIds = new Map<string, string>();
+    for (const [id, ref, byId] of row.accounts) {
+      if (byId) knownIds.set(id, ref);
       else byRef.set(ref, id);
     }
     const histories = new Map<string, ScoringHistory>();
@@ -111,7 +114,8 @@ export class IngestRepository {
    * transactions against this month's quota only if they fit (fg_quota_reserve: one of the tenant's
    * slot counters, locked until the COMMIT that follows; concurrent ingests can never together pass
    * the limit, and far from it they take different slots — docs/transactions.md, "Monthly quota").
-   * Returns false when they do not fit — the caller then rolls everything back.
+   * Answers whether they fit (when not, the caller rolls everything back) and the rows' created_at
+   * (the transaction's start time, ISO 8601).
    */
   async write(
     tenantId: string,
@@ -120,12 +124,13 @@ export class IngestRepository {
     profiles: Map<string, StoredProfile>,
     scoringConfig: ScoringConfig,
     audit: unknown[],
-  ): Promise<boolean> {
+  ): Promise<{ reserved: boolean; created_at: string }> {
     // Column arrays as literals (textArray); `safe` columns are ids, decimals, times and validated codes.
     // textArray, not pg's encoder: that one was ~6 % of a 1,000-row batch's Node time (docs/benchmark.md step 4).
     const column = (key: keyof NewTransaction, safe = false) => textArray(rows.map((row) => row[key] as string | number | null), safe);
     // In INGEST_WRITE_SQL's order: $1 tenant, $2 count, $3–$4 documents, $5–$19 transaction columns,
-    // $20–$24 alert columns, $25–$26 profiles, then the audit row's values.
+    // $20–$24 alert columns, $25–$26 profiles, $27 the transactions' account_ref, $28–$29 the alerts'
+    // account_id and account_ref, then the audit row's values.
     const params: unknown[] = [
       tenantId,
       rows.length,
@@ -153,10 +158,13 @@ export class IngestRepository {
       textArray(alerts.map((alert) => JSON.stringify(alert.reasons))),
       JSON.stringify([...profiles.values()]),
       textArray([...profiles.keys()], true),
+      column('account_ref'),
+      textArray(alerts.map((alert) => alert.account_id), true),
+      textArray(alerts.map((alert) => alert.account_ref)),
       ...audit.slice(1),
     ];
     // One prepared write for everything the ingest produces (docs/benchmark.md step 1: two prepared statements, single ingest 224 → ~340 req/s).
-    const [result] = await preparedQuery<{ reserved: boolean }>(this.txHost.tx, INGEST_WRITE_SQL, params);
-    return result.reserved;
+    const [result] = await preparedQuery<{ reserved: boolean; created_at: string }>(this.txHost.tx, INGEST_WRITE_SQL, params);
+    return result;
   }
 }

@@ -1,5 +1,6 @@
 import { CURRENT_QUOTA_MONTH } from './quota-month.js';
 import { AUDIT_COLUMNS } from '../audit/audit.entry.js';
+import { isoTime } from '../common/sql-time.js';
 
 /*
  * The ingest's statements, built once as constants: their texts never change, so they are prepared
@@ -9,16 +10,16 @@ import { AUDIT_COLUMNS } from '../audit/audit.entry.js';
 
 /** IngestRepository.context's one statement (see there). */
 export const INGEST_CONTEXT_SQL = `WITH existing AS (
-   SELECT id, external_ref FROM accounts WHERE tenant_id = $1 AND external_ref = ANY($2::varchar[])
+   SELECT id, external_ref, false AS by_id FROM accounts WHERE tenant_id = $1 AND external_ref = ANY($2::varchar[])
    UNION
-   SELECT id, NULL FROM accounts WHERE tenant_id = $1 AND id = ANY($3::uuid[])),
+   SELECT id, external_ref, true FROM accounts WHERE tenant_id = $1 AND id = ANY($3::uuid[])),
  created AS (
    INSERT INTO accounts (tenant_id, external_ref)
    SELECT $1, ref FROM unnest($2::varchar[]) AS r(ref)
-    WHERE ref NOT IN (SELECT external_ref FROM existing WHERE external_ref IS NOT NULL)
+    WHERE ref NOT IN (SELECT external_ref FROM existing)
     ORDER BY ref
    ON CONFLICT (tenant_id, external_ref) DO NOTHING
-   RETURNING id, external_ref),
+   RETURNING id, external_ref, false AS by_id),
  profiles AS (
    SELECT p.account_id, p.profile FROM account_profiles p
     WHERE p.tenant_id = $1 AND p.account_id IN (SELECT id FROM existing)
@@ -27,17 +28,17 @@ export const INGEST_CONTEXT_SQL = `WITH existing AS (
  SELECT t.ml_config, t.max_transactions_per_month,
         coalesce((SELECT sum(u.transactions) FROM tenant_monthly_usage u
                    WHERE u.tenant_id = $1 AND u.month = ${CURRENT_QUOTA_MONTH}), 0)::float8 AS used,
-        (SELECT coalesce(json_agg(json_build_array(a.id, a.external_ref)), '[]')
-           FROM (SELECT id, external_ref FROM created UNION ALL SELECT id, external_ref FROM existing) a) AS accounts,
+        (SELECT coalesce(json_agg(json_build_array(a.id, a.external_ref, a.by_id)), '[]')
+           FROM (SELECT id, external_ref, by_id FROM created UNION ALL SELECT id, external_ref, by_id FROM existing) a) AS accounts,
         (SELECT coalesce(json_agg(json_build_array(p.account_id, p.profile)), '[]') FROM profiles p) AS profiles,
         (SELECT coalesce(array_agg(x.external_id), '{}') FROM transactions x
           WHERE x.tenant_id = $1 AND x.external_id IS NOT NULL AND x.external_id = ANY($4::varchar[])) AS taken
    FROM tenants t WHERE t.tenant_id = $1`;
 
-/** The audit row's values after its tenant ($1): $27 onwards in INGEST_WRITE_SQL. */
+/** The audit row's values after its tenant ($1): $30 onwards in INGEST_WRITE_SQL. */
 const AUDIT_VALUES = AUDIT_COLUMNS.split(',')
   .slice(1)
-  .map((_, index) => `$${27 + index}`)
+  .map((_, index) => `$${30 + index}`)
   .join(', ');
 
 /**
@@ -48,34 +49,35 @@ const AUDIT_VALUES = AUDIT_COLUMNS.split(',')
  * profile rows come from unnest, whose estimate keeps their look-up a nested loop on the primary key
  * (jsonb_to_recordset's fixed 100-row guess made the generic plan read every profile of the tenant).
  * The quota is reserved first (the main query reads it; the other CTEs run after it): fg_quota_reserve
- * (migration 0060) adds the count to one of the tenant's slot counters only if it fits.
+ * (migration 0060) adds the count to one of the tenant's slot counters only if it fits. It answers the
+ * transaction's start time too, the created_at every row it inserts gets (now()), as the API shows it.
  */
 export const INGEST_WRITE_SQL = `WITH quota AS (SELECT fg_quota_reserve($1, $2::int) AS reserved),
        txns AS (
-         INSERT INTO transactions (tenant_id, id, account_id, external_id, amount, currency, merchant, merchant_category,
-                                   country, ip_address, device_id, txn_time, status, risk_score, risk_level, reasons,
-                                   scoring_config, metadata)
-         SELECT $1, r.id, r.account_id, r.external_id, r.amount, r.currency, r.merchant, r.merchant_category,
-                r.country, r.ip_address, r.device_id, r.txn_time, r.status, r.risk_score, r.risk_level,
-                $3::jsonb -> (r.n::int - 1), $4::jsonb, r.metadata
-           FROM unnest($5::uuid[], $6::uuid[], $7::varchar[], $8::numeric[], $9::char(3)[], $10::varchar[],
+         INSERT INTO transactions (tenant_id, id, account_id, account_ref, external_id, amount, currency, merchant,
+                                   merchant_category, country, ip_address, device_id, txn_time, status, risk_score,
+                                   risk_level, reasons, scoring_config, metadata)
+         SELECT $1, r.id, r.account_id, r.account_ref, r.external_id, r.amount, r.currency, r.merchant,
+                r.merchant_category, r.country, r.ip_address, r.device_id, r.txn_time, r.status, r.risk_score,
+                r.risk_level, $3::jsonb -> (r.n::int - 1), $4::jsonb, r.metadata
+           FROM unnest($5::uuid[], $6::uuid[], $27::varchar[], $7::varchar[], $8::numeric[], $9::char(3)[], $10::varchar[],
                        $11::char(4)[], $12::char(2)[], $13::inet[], $14::varchar[], $15::timestamptz[], $16::varchar[],
                        $17::numeric[], $18::varchar[], $19::jsonb[])
                 WITH ORDINALITY
-             AS r(id, account_id, external_id, amount, currency, merchant, merchant_category, country, ip_address,
-                  device_id, txn_time, status, risk_score, risk_level, metadata, n)),
+             AS r(id, account_id, account_ref, external_id, amount, currency, merchant, merchant_category, country,
+                  ip_address, device_id, txn_time, status, risk_score, risk_level, metadata, n)),
        alerts AS (
-         INSERT INTO fraud_alerts (tenant_id, id, transaction_id, severity, risk_score, reasons)
-         SELECT $1, r.id, r.transaction_id, r.severity, r.risk_score, r.reasons
-           FROM unnest($20::uuid[], $21::uuid[], $22::varchar[], $23::numeric[], $24::jsonb[])
-             AS r(id, transaction_id, severity, risk_score, reasons)),
+         INSERT INTO fraud_alerts (tenant_id, id, transaction_id, account_id, account_ref, severity, risk_score, reasons)
+         SELECT $1, r.id, r.transaction_id, r.account_id, r.account_ref, r.severity, r.risk_score, r.reasons
+           FROM unnest($20::uuid[], $21::uuid[], $28::uuid[], $29::varchar[], $22::varchar[], $23::numeric[], $24::jsonb[])
+             AS r(id, transaction_id, account_id, account_ref, severity, risk_score, reasons)),
        profiles AS (
          UPDATE account_profiles AS p SET profile = $25::jsonb -> (r.n::int - 1), updated_at = now()
            FROM unnest($26::uuid[]) WITH ORDINALITY AS r(account_id, n)
           WHERE p.tenant_id = $1 AND p.account_id = r.account_id),
        audit AS (
          INSERT INTO audit_logs (${AUDIT_COLUMNS}) VALUES ($1, ${AUDIT_VALUES}))
-       SELECT (SELECT reserved FROM quota) AS reserved`;
+       SELECT (SELECT reserved FROM quota) AS reserved, ${isoTime('now()')} AS created_at`;
 
 /**
  * Account refs a concurrent request created after INGEST_CONTEXT_SQL's snapshot ($2): read, with

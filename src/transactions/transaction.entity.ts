@@ -29,6 +29,10 @@ export class Transaction {
   @Column({ name: 'account_id', type: 'uuid' })
   accountId: string;
 
+  /** The account's external_ref, copied at ingest (it never changes): lists show it without a join. */
+  @Column({ name: 'account_ref', type: 'varchar', length: 128 })
+  accountRef: string;
+
   @Column({ name: 'external_id', type: 'varchar', length: 128, nullable: true })
   externalId: string | null;
 

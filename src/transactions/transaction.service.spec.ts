@@ -38,10 +38,10 @@ class FakeIngest {
     return this.result;
   }
 
-  async write(tenantId: string, rows: NewTransaction[], alerts: NewAlert[], profiles: Map<string, StoredProfile>, config: ScoringConfig, audit: unknown[]): Promise<boolean> {
+  async write(tenantId: string, rows: NewTransaction[], alerts: NewAlert[], profiles: Map<string, StoredProfile>, config: ScoringConfig, audit: unknown[]): Promise<{ reserved: boolean; created_at: string }> {
     this.writes.push({ tenantId, rows, alerts, profiles, config, audit });
     if (this.writeError) throw this.writeError;
-    return this.reserved;
+    return { reserved: this.reserved, created_at: '2026-03-14T09:26:53.589Z' };
   }
 }
 
@@ -86,7 +86,7 @@ function context(overrides: Partial<IngestContext> = {}): IngestContext {
     max_transactions_per_month: null,
     used: 0,
     byRef: new Map([['acc', ACCOUNT]]),
-    knownIds: new Set(),
+    knownIds: new Map(),
     histories: new Map(),
     takenExternalIds: new Set(),
     ...overrides,
@@ -127,7 +127,30 @@ describe('TransactionService ingest planning', () => {
     const { service, ingest, audit, transaction } = setup();
     const result = await service.create(AUTH, item({ external_id: 'ext-1', txn_time: '2026-03-01T12:00:00Z', metadata: { order: 1 } }));
 
-    expect(result).toEqual({ transaction_id: expect.any(String), status: 'APPROVED', risk_score: 0, risk_level: 'LOW', reasons: [] });
+    // The transaction as GET shows it (the row as written, its scoring settings, the write's created_at), its id twice.
+    expect(result).toEqual({
+      id: result.transaction_id,
+      transaction_id: expect.any(String),
+      account_id: ACCOUNT,
+      account_ref: 'acc',
+      external_id: 'ext-1',
+      amount: '12.50',
+      currency: 'EUR',
+      merchant: 'Bakery',
+      merchant_category: null,
+      country: null,
+      ip_address: null,
+      device_id: null,
+      txn_time: '2026-03-01T12:00:00.000Z',
+      status: 'APPROVED',
+      risk_score: 0,
+      risk_level: 'LOW',
+      reasons: [],
+      scoring_config: { risk_threshold: 0.7, auto_block: false, notification_email: null, rules_version: 1 },
+      metadata: { order: 1 },
+      alert_id: null,
+      created_at: '2026-03-14T09:26:53.589Z',
+    });
     // A single transaction asks for no external_id look-up: the unique index answers on insert.
     expect(ingest.contextCalls).toEqual([{ tenantId: 'tenant-a', refs: ['acc'], accountIds: [], externalIds: [] }]);
     expect(ingest.writes).toHaveLength(1);
@@ -137,8 +160,9 @@ describe('TransactionService ingest planning', () => {
       {
         id: result.transaction_id,
         account_id: ACCOUNT,
+        account_ref: 'acc',
         external_id: 'ext-1',
-        amount: '12.5',
+        amount: '12.50',
         currency: 'EUR',
         merchant: 'Bakery',
         merchant_category: null,
@@ -165,7 +189,7 @@ describe('TransactionService ingest planning', () => {
           action: 'transaction.create',
           resourceType: 'transaction',
           resourceId: result.transaction_id,
-          newValue: { amount: '12.5', currency: 'EUR', status: 'APPROVED', risk_score: 0, alert_id: undefined },
+          newValue: { amount: '12.50', currency: 'EUR', status: 'APPROVED', risk_score: 0, alert_id: undefined },
         },
       },
     ]);
@@ -175,7 +199,7 @@ describe('TransactionService ingest planning', () => {
   it('scores the items of a batch in order against one history per account, raises alerts, and counts them', async () => {
     const otherHistory = emptyHistory();
     const { service, ingest, audit } = setup(
-      context({ ml_config: { risk_threshold: 0.1, auto_block: true }, knownIds: new Set([OTHER_ACCOUNT]), histories: new Map([[OTHER_ACCOUNT, otherHistory]]) }),
+      context({ ml_config: { risk_threshold: 0.1, auto_block: true }, knownIds: new Map([[OTHER_ACCOUNT, 'other']]), histories: new Map([[OTHER_ACCOUNT, otherHistory]]) }),
     );
     const answer = await service.createBatch(AUTH, {
       transactions: [
@@ -195,12 +219,21 @@ describe('TransactionService ingest planning', () => {
       ['APPROVED', 0, []],
     ]);
     const [write] = ingest.writes;
-    expect(write.rows.map((row) => row.account_id)).toEqual([ACCOUNT, ACCOUNT, OTHER_ACCOUNT]);
+    expect(write.rows.map((row) => [row.account_id, row.account_ref])).toEqual([[ACCOUNT, 'acc'], [ACCOUNT, 'acc'], [OTHER_ACCOUNT, 'other']]);
+    expect(answer.data.map((result) => [result.index, result.external_id])).toEqual([[0, 'e1'], [1, 'e2'], [2, 'e3']]);
     expect(write.rows.map((row) => row.id)).toEqual(answer.data.map((result) => result.transaction_id));
     expect(write.alerts).toEqual([
-      { id: answer.data[1].alert_id, transaction_id: answer.data[1].transaction_id, severity: 'LOW', risk_score: 0.25, reasons: answer.data[1].reasons },
+      {
+        id: answer.data[1].alert_id,
+        transaction_id: answer.data[1].transaction_id,
+        account_id: ACCOUNT,
+        account_ref: 'acc',
+        severity: 'LOW',
+        risk_score: 0.25,
+        reasons: answer.data[1].reasons,
+      },
     ]);
-    expect(answer.data[0]).not.toHaveProperty('alert_id');
+    expect(answer.data[0].alert_id).toBeNull();
     // One profile per distinct account, each with everything the batch added to it.
     expect([...write.profiles.keys()]).toEqual([ACCOUNT, OTHER_ACCOUNT]);
     expect(write.profiles.get(ACCOUNT)).toMatchObject({ count: 2, merchants: ['Bakery', 'Casino'] });
@@ -229,7 +262,7 @@ describe('TransactionService ingest planning', () => {
   });
 
   it('answers 404 naming every account_id that is not an account of the tenant', async () => {
-    const { service, ingest } = setup(context({ knownIds: new Set([ACCOUNT]) }));
+    const { service, ingest } = setup(context({ knownIds: new Map([[ACCOUNT, 'acc']]) }));
     const single = await problemOf(service.create(AUTH, item({ account_ref: undefined, account_id: OTHER_ACCOUNT })));
     expect(single.body).toMatchObject({ status: 404, detail: 'Account not found', errors: [{ field: 'account_id', message: 'account not found' }] });
     const batch = await problemOf(

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '../audit/audit.writer.js';
 import type { AuthContext } from '../common/auth-context.js';
 import { keysetAfter, keysetPage } from '../common/keyset.js';
-import type { Page } from '../common/pagination.js';
 import { FieldError, NotFoundProblem, ProblemException } from '../common/problem.js';
 import { uuidv7 } from '../common/uuid-v7.js';
 import { CurrentTransaction } from '../database/current-transaction.js';
@@ -18,8 +17,18 @@ import {
   scoringConfigFrom,
   ScoringInput,
 } from './scoring.js';
-import type { CreateTransactionBatchDto, CreateTransactionDto, IngestResult, TransactionListQuery, TransactionView } from './transaction.dto.js';
+import type {
+  BatchResultView,
+  CreateTransactionBatchDto,
+  CreateTransactionDto,
+  CreatedTransactionView,
+  TransactionListQuery,
+  TransactionPage,
+  TransactionView,
+} from './transaction.dto.js';
 import { canonicalAmount } from './transaction-validators.js';
+import { amountText } from './amount-text.js';
+import { canonicalIpAddress } from '../common/ip-address.js';
 import { TransactionQuotaRepository } from './transaction-quota.repository.js';
 import { TransactionRepository } from './transaction.repository.js';
 
@@ -40,6 +49,20 @@ function quotaExceeded(limit: number, used: number, requested: number): ProblemE
   );
 }
 
+/** One ingested transaction: its row as written, and the alert it raised. */
+interface IngestedItem {
+  row: NewTransaction;
+  alertId: string | null;
+}
+
+interface Ingested {
+  items: IngestedItem[];
+  /** The scoring settings every row was scored with (each row's scoring_config). */
+  config: ScoringConfig;
+  /** The rows' created_at, ISO 8601. */
+  createdAt: string;
+}
+
 /**
  * Ingest: one code path for a single transaction and a batch (a single one is a batch of one), so
  * the batch is the same work done in sets — a fixed number of round trips whatever its size.
@@ -55,13 +78,47 @@ export class TransactionService {
     private readonly transaction: CurrentTransaction,
   ) {}
 
-  async create(auth: AuthContext, dto: CreateTransactionDto): Promise<IngestResult> {
-    const [result] = await this.ingest(auth, [dto], false);
-    return result;
+  /** The new transaction exactly as GET /transactions/:id shows it, with its id also as transaction_id. */
+  async create(auth: AuthContext, dto: CreateTransactionDto): Promise<CreatedTransactionView> {
+    const { items, config, createdAt } = await this.ingest(auth, [dto], false);
+    const { row, alertId } = items[0];
+    return {
+      id: row.id,
+      transaction_id: row.id,
+      account_id: row.account_id,
+      account_ref: row.account_ref,
+      external_id: row.external_id,
+      amount: row.amount,
+      currency: row.currency,
+      merchant: row.merchant,
+      merchant_category: row.merchant_category,
+      country: row.country,
+      ip_address: row.ip_address,
+      device_id: row.device_id,
+      txn_time: row.txn_time,
+      status: row.status,
+      risk_score: row.risk_score,
+      risk_level: row.risk_level,
+      reasons: row.reasons,
+      scoring_config: config,
+      metadata: row.metadata,
+      alert_id: alertId,
+      created_at: createdAt,
+    };
   }
 
-  async createBatch(auth: AuthContext, dto: CreateTransactionBatchDto): Promise<{ data: IngestResult[]; count: number; alerts: number; blocked: number }> {
-    const data = await this.ingest(auth, dto.transactions, true);
+  async createBatch(auth: AuthContext, dto: CreateTransactionBatchDto): Promise<BatchResultView> {
+    const { items } = await this.ingest(auth, dto.transactions, true);
+    const data = items.map(({ row, alertId }, index) => ({
+      index,
+      external_id: row.external_id,
+      transaction_id: row.id,
+      status: row.status,
+      risk_score: row.risk_score,
+      risk_level: row.risk_level,
+      reasons: row.reasons,
+      alert_id: alertId,
+    }));
     return {
       data,
       count: data.length,
@@ -81,7 +138,7 @@ export class TransactionService {
     return quotaExceeded(limit, used, requested);
   }
 
-  private async ingest(auth: AuthContext, items: CreateTransactionDto[], batch: boolean): Promise<IngestResult[]> {
+  private async ingest(auth: AuthContext, items: CreateTransactionDto[], batch: boolean): Promise<Ingested> {
     const field = (index: number, name: string) => (batch ? `transactions.${index}.${name}` : name);
     const externalIds = this.externalIdsOnce(items, field);
     const context = await this.ingestion.context(
@@ -96,7 +153,7 @@ export class TransactionService {
     if (context.max_transactions_per_month !== null && context.used + items.length > context.max_transactions_per_month) {
       throw await this.refuseOverQuota(auth, context.max_transactions_per_month, context.used, items.length);
     }
-    const accountIds = this.accountIdsOf(items, context, field);
+    const accounts = this.accountsOf(items, context, field);
     this.assertExternalIdsFree(items, externalIds.repeats, context.takenExternalIds, field);
 
     const config = scoringConfigFrom(context.ml_config);
@@ -104,12 +161,12 @@ export class TransactionService {
     const now = new Date().toISOString();
     const rows: NewTransaction[] = [];
     const alerts: NewAlert[] = [];
-    const results: IngestResult[] = [];
+    const results: IngestedItem[] = [];
     items.forEach((item, index) => {
-      const accountId = accountIds[index];
+      const { id: accountId, ref: accountRef } = accounts[index];
       let history = histories.get(accountId);
       if (!history) histories.set(accountId, (history = emptyHistory()));
-      const amount = canonicalAmount(item.amount);
+      const amount = amountText(canonicalAmount(item.amount), item.currency);
       const txnTime = item.txn_time ? new Date(item.txn_time).toISOString() : now;
       const input: ScoringInput = {
         amount: Number(amount),
@@ -124,16 +181,18 @@ export class TransactionService {
       addToHistory(history, input);
       const decision = decide(score, config);
       const id = uuidv7();
-      rows.push({
+      // The values as the database will show them (amount at its currency's scale, the IP address as host(inet) prints it).
+      const row: NewTransaction = {
         id,
         account_id: accountId,
+        account_ref: accountRef,
         external_id: item.external_id ?? null,
         amount,
         currency: item.currency,
         merchant: item.merchant,
         merchant_category: item.merchant_category ?? null,
         country: item.country ?? null,
-        ip_address: item.ip_address ?? null,
+        ip_address: item.ip_address ? canonicalIpAddress(item.ip_address) : null,
         device_id: item.device_id ?? null,
         txn_time: txnTime,
         status: decision.status,
@@ -141,14 +200,22 @@ export class TransactionService {
         risk_level: score.risk_level,
         reasons: score.reasons,
         metadata: item.metadata ?? null,
-      });
-      const result: IngestResult = { transaction_id: id, status: decision.status, risk_score: score.risk_score, risk_level: score.risk_level, reasons: score.reasons };
+      };
+      rows.push(row);
+      let alertId: string | null = null;
       if (decision.alertSeverity) {
-        const alert = { id: uuidv7(), transaction_id: id, severity: decision.alertSeverity, risk_score: score.risk_score, reasons: score.reasons };
-        alerts.push(alert);
-        result.alert_id = alert.id;
+        alertId = uuidv7();
+        alerts.push({
+          id: alertId,
+          transaction_id: id,
+          account_id: accountId,
+          account_ref: accountRef,
+          severity: decision.alertSeverity,
+          risk_score: score.risk_score,
+          reasons: score.reasons,
+        });
       }
-      results.push(result);
+      results.push({ row, alertId });
     });
 
     const audit = this.audit.params(
@@ -163,29 +230,29 @@ export class TransactionService {
             action: 'transaction.create',
             resourceType: 'transaction',
             resourceId: rows[0].id,
-            newValue: { amount: rows[0].amount, currency: rows[0].currency, status: rows[0].status, risk_score: rows[0].risk_score, alert_id: results[0].alert_id },
+            newValue: { amount: rows[0].amount, currency: rows[0].currency, status: rows[0].status, risk_score: rows[0].risk_score, alert_id: results[0].alertId ?? undefined },
           },
     );
-    let reserved: boolean;
+    let written: { reserved: boolean; created_at: string };
     try {
-      const profiles = new Map([...new Set(accountIds)].map((id) => [id, profileOf(histories.get(id)!)]));
-      reserved = await this.ingestion.write(auth.tenantId, rows, alerts, profiles, config, audit);
+      const profiles = new Map([...new Set(accounts.map((account) => account.id))].map((id) => [id, profileOf(histories.get(id)!)]));
+      written = await this.ingestion.write(auth.tenantId, rows, alerts, profiles, config, audit);
     } catch (error) {
       if ((error as { code?: string }).code === '23505' && /external_id/.test((error as { constraint?: string }).constraint ?? '')) {
         throw new ProblemException(409, 'duplicate-external-id', 'Duplicate external_id', 'A transaction with this external_id already exists');
       }
       throw error;
     }
-    if (!reserved) {
+    if (!written.reserved) {
       const fresh = await this.quota.transactionsThisMonth(auth.tenantId);
       throw await this.refuseOverQuota(auth, context.max_transactions_per_month ?? 0, fresh, items.length);
     }
-    if (alerts.length > 0 && config.notification_email) this.notifyAfterCommit(config, results.filter((result) => result.alert_id));
-    return results;
+    if (alerts.length > 0 && config.notification_email) this.notifyAfterCommit(config, results.filter((result) => result.alertId));
+    return { items: results, config, createdAt: written.created_at };
   }
 
-  /** account_id or account_ref of each item → the account's id; unknown account_ids are a 404. */
-  private accountIdsOf(items: CreateTransactionDto[], context: IngestContext, field: (index: number, name: string) => string): string[] {
+  /** account_id or account_ref of each item → the account's id and external_ref; unknown account_ids are a 404. */
+  private accountsOf(items: CreateTransactionDto[], context: IngestContext, field: (index: number, name: string) => string): Array<{ id: string; ref: string }> {
     const unknown: FieldError[] = [];
     items.forEach((item, index) => {
       if (item.account_id && !context.knownIds.has(item.account_id.toLowerCase())) unknown.push({ field: field(index, 'account_id'), message: 'account not found' });
@@ -193,7 +260,11 @@ export class TransactionService {
     if (unknown.length) {
       throw new ProblemException(404, 'not-found', 'Not Found', unknown.length === 1 ? 'Account not found' : `${unknown.length} accounts not found`, { errors: unknown });
     }
-    return items.map((item) => (item.account_id ? item.account_id.toLowerCase() : context.byRef.get(item.account_ref!)!));
+    return items.map((item) => {
+      if (!item.account_id) return { id: context.byRef.get(item.account_ref!)!, ref: item.account_ref! };
+      const id = item.account_id.toLowerCase();
+      return { id, ref: context.knownIds.get(id)! };
+    });
   }
 
   /** The batch's distinct external_ids, and the items that repeat one of an earlier item. */
@@ -225,12 +296,12 @@ export class TransactionService {
     }
   }
 
-  private notifyAfterCommit(config: ScoringConfig, alerted: IngestResult[]): void {
+  private notifyAfterCommit(config: ScoringConfig, alerted: IngestedItem[]): void {
     const to = config.notification_email!;
     const lines = alerted.slice(0, 50).map(
-      (result) =>
-        `- transaction ${result.transaction_id}: risk ${result.risk_score} (${result.risk_level}), ${result.status}, alert ${result.alert_id}\n` +
-        result.reasons.map((reason) => `    ${reason.rule} +${reason.contribution}: ${reason.detail}`).join('\n'),
+      ({ row, alertId }) =>
+        `- transaction ${row.id}: risk ${row.risk_score} (${row.risk_level}), ${row.status}, alert ${alertId}\n` +
+        row.reasons.map((reason) => `    ${reason.rule} +${reason.contribution}: ${reason.detail}`).join('\n'),
     );
     const more = alerted.length > 50 ? `\n… and ${alerted.length - 50} more.` : '';
     this.transaction.afterCommit(() =>
@@ -248,7 +319,7 @@ export class TransactionService {
     return transaction;
   }
 
-  async list(auth: AuthContext, query: TransactionListQuery): Promise<Page<TransactionView>> {
+  async list(auth: AuthContext, query: TransactionListQuery): Promise<TransactionPage> {
     const limit = query.limit ?? 50;
     const rows = await this.transactions.list(auth.tenantId, {
       accountId: query.account_id,

@@ -5,8 +5,11 @@ import { cursorTime, isoTime } from '../common/sql-time.js';
  * sends exactly what the API sends.
  */
 
-/** The columns of a TransactionView, from `transactions t`. */
-export const TRANSACTION_COLUMNS = `t.id, t.account_id, t.external_id, trim_scale(t.amount)::text AS amount, t.currency, t.merchant,
+/**
+ * The columns of a TransactionView, from `transactions t`: the amount with its currency's minor-unit
+ * scale (fg_amount_text, migration 0100, inlined by the planner), account_ref stored on the row.
+ */
+export const TRANSACTION_COLUMNS = `t.id, t.account_id, t.account_ref, t.external_id, fg_amount_text(t.amount, t.currency) AS amount, t.currency, t.merchant,
   t.merchant_category, t.country, host(t.ip_address) AS ip_address, t.device_id, ${isoTime('t.txn_time')} AS txn_time, t.status,
   t.risk_score::float8 AS risk_score, t.risk_level, t.reasons, t.scoring_config, t.metadata,
   (SELECT a.id FROM fraud_alerts a WHERE a.tenant_id = t.tenant_id AND a.transaction_id = t.id ORDER BY a.created_at LIMIT 1) AS alert_id,

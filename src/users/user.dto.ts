@@ -1,3 +1,4 @@
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { NormalizeEmail } from '../auth/auth.dto.js';
@@ -56,17 +57,25 @@ export class ChangePasswordDto {
 }
 
 /** A tenant user as the API shows it: never the password hash, the MFA secret or the lockout counters. */
-export interface UserView {
-  id: number;
-  tenant_id: string;
-  email: string;
-  full_name: string | null;
-  role: Role;
-  is_active: boolean | null;
-  email_verified: boolean | null;
-  last_login: Date | null;
-  created_at: Date | null;
-  updated_at: Date | null;
+@ApiSchema({ name: 'User' })
+export class UserView {
+  @ApiProperty({ type: 'integer', example: 7 }) id: number;
+  @ApiProperty({ pattern: '^[A-Za-z0-9_-]{1,64}$', example: 'tenant_Qm9yZ2VzLXRlc3Q', description: 'The organization (an opaque string id)' }) tenant_id: string;
+  @ApiProperty({ format: 'email', example: 'ada@acme.example' }) email: string;
+  @ApiProperty({ type: String, nullable: true, example: 'Ada Lovelace' }) full_name: string | null;
+  @ApiProperty({ enum: ROLES, example: 'ANALYST' }) role: Role;
+  @ApiProperty({ type: Boolean, nullable: true, example: true }) is_active: boolean | null;
+  @ApiProperty({ type: Boolean, nullable: true, example: false }) email_verified: boolean | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null }) last_login: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-03-14T09:26:53.589Z' }) created_at: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-03-14T09:26:53.589Z' }) updated_at: Date | null;
+}
+
+@ApiSchema({ name: 'UserPage' })
+export class UserPage {
+  @ApiProperty({ type: [UserView] }) data: UserView[];
+  @ApiProperty({ example: false }) has_more: boolean;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Pass as starting_after for the next page' }) next_cursor: string | null;
 }
 
 export function userView(user: User): UserView {

@@ -4,10 +4,10 @@ import { AuthRepository } from '../auth/auth.repository.js';
 import { PasswordHasher } from '../auth/password.hasher.js';
 import { UserPrincipals } from '../auth/user-principals.js';
 import type { AuthContext } from '../common/auth-context.js';
-import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination.js';
+import { decodeCursor, PageQuery, toPage } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException } from '../common/problem.js';
 import { CurrentTransaction } from '../database/current-transaction.js';
-import { type ChangePasswordDto, type CreateUserDto, type UpdateUserDto, type UserView, userView } from './user.dto.js';
+import { type ChangePasswordDto, type CreateUserDto, type UpdateUserDto, type UserPage, type UserView, userView } from './user.dto.js';
 import type { User } from './user.entity.js';
 import { UserChanges, UserRepository } from './user.repository.js';
 
@@ -47,7 +47,7 @@ export class UserService {
     private readonly audit: AuditWriter,
   ) {}
 
-  async list(auth: AuthContext, query: PageQuery): Promise<Page<UserView>> {
+  async list(auth: AuthContext, query: PageQuery): Promise<UserPage> {
     const limit = query.limit ?? 50;
     const after = decodeCursor('users', query.starting_after, 1);
     const users = await this.users.list(auth.tenantId, after ? Number(after[0]) : undefined, limit + 1);

@@ -135,7 +135,7 @@ describe('audit trail: hash chain, verify, list and exports', () => {
     expect([...ids].sort((x, y) => (x > y ? -1 : 1))).toEqual(ids);
     expect(new Set(seen.map((row) => row.action))).toEqual(new Set(['probe.concurrent']));
     expect(seen[0]).toEqual(
-      expect.objectContaining({ id: expect.any(String), timestamp: expect.stringMatching(/Z$/), hash: expect.stringMatching(/^[0-9a-f]{64}$/), resource_type: null }),
+      expect.objectContaining({ id: expect.any(String), created_at: expect.stringMatching(/Z$/), hash: expect.stringMatching(/^[0-9a-f]{64}$/), resource_type: null }),
     );
 
     const byResource = await request(t.http).get('/api/v1/audit-logs?resource_type=user&resource_id=9').set('X-API-Key', a.apiKey).expect(200);
@@ -183,7 +183,7 @@ describe('audit trail: hash chain, verify, list and exports', () => {
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.headers['content-disposition']).toMatch(/attachment/);
     const csvLines = csv.body.trim().split('\r\n');
-    expect(csvLines[0]).toBe('id,timestamp,user_id,action,resource_type,resource_id,ip_address,user_agent,request_id,old_value,new_value,severity,prev_hash,hash');
+    expect(csvLines[0]).toBe('id,created_at,user_id,action,resource_type,resource_id,ip_address,user_agent,request_id,old_value,new_value,severity,prev_hash,hash');
     expect(csvLines.slice(1).map((line: string) => line.split(',')[0])).toEqual(list.body.data.map((row: any) => row.id));
   });
 

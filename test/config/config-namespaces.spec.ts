@@ -130,6 +130,8 @@ describe('configuration namespaces', () => {
 
   it('accepts what production requires, and only requires APP_DB_PASSWORD when the app URL is derived', () => {
     expect(loadConfig(PRODUCTION).database.appDbPassword).toBe('app-password');
+    expect(loadConfig(PRODUCTION).database.demoApiKey).toBe(false);
+    expect(loadConfig({ ...PRODUCTION, DEMO_API_KEY: 'true' }).database.demoApiKey).toBe(true);
     expect(loadConfig({ ...PRODUCTION, APP_DB_PASSWORD: undefined, APP_DATABASE_URL: 'postgres://fraudguard_app:pw@db/fraudguard' }).database.appDatabaseUrl).toBe(
       'postgres://fraudguard_app:pw@db/fraudguard',
     );

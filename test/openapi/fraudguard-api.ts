@@ -677,20 +677,70 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Account: {
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example GB
+             */
+            country: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            created_at: string;
+            /**
+             * @description The integrator's reference; transactions take it as account_ref
+             * @example cust-1042
+             */
+            external_ref: string;
+            /** @example Ada Lovelace */
+            holder_name: string | null;
+            /**
+             * Format: uuid
+             * @example 01936a4e-12ab-7d40-8c11-0a5f2e9b7c33
+             */
+            id: string;
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "ACTIVE" | "FROZEN" | "CLOSED";
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            updated_at: string;
+        };
+        AccountPage: {
+            data: components["schemas"]["Account"][];
+            /** @example false */
+            has_more: boolean;
+            /**
+             * @description Pass as starting_after for the next page
+             * @example null
+             */
+            next_cursor: string | null;
+        };
         AdminTenant: {
             /** @example admin@acme.example */
             admin_email: string;
+            /** @example Ada Lovelace */
             admin_name: string | null;
+            /** @example null */
             admin_phone: string | null;
+            /** @example null */
             billing_email: string | null;
-            /** Format: date-time */
-            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            created_at: string | null;
             /** @example 10 */
-            max_storage_gb: number;
+            max_storage_gb: number | null;
             /** @example 50000 */
-            max_transactions_per_month: number;
+            max_transactions_per_month: number | null;
             /** @example 5 */
-            max_users: number;
+            max_users: number | null;
             /**
              * @example {
              *       "auto_block": false,
@@ -700,7 +750,7 @@ export interface components {
              */
             ml_config: {
                 [key: string]: unknown;
-            };
+            } | null;
             /** @example Acme Payments */
             organization_name: string;
             /** @enum {string} */
@@ -708,18 +758,28 @@ export interface components {
             /** @example {} */
             settings: {
                 [key: string]: unknown;
-            };
+            } | null;
             /** @enum {string} */
             status: "ACTIVE" | "SUSPENDED" | "TRIAL" | "CANCELLED";
+            /** @example null */
             stripe_customer_id: string | null;
             /** @example acme */
             subdomain: string;
-            /** @example default-tenant-001 */
+            /**
+             * @description The organization: an opaque string id of 1–64 characters [A-Za-z0-9_-]
+             * @example tenant_Qm9yZ2VzLXRlc3Q
+             */
             tenant_id: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
             trial_ends_at: string | null;
-            /** Format: date-time */
-            updated_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            updated_at: string | null;
             usage: components["schemas"]["TenantUsage"];
         };
         AdminTenantPage: {
@@ -739,6 +799,224 @@ export interface components {
             reason?: string;
             /** @enum {string} */
             status?: "ACTIVE" | "SUSPENDED" | "CANCELLED";
+        };
+        Alert: {
+            /**
+             * Format: uuid
+             * @description The transaction's account
+             * @example 01936a4e-12ab-7d40-8c11-0a5f2e9b7c33
+             */
+            account_id: string;
+            /**
+             * @description The account's external_ref
+             * @example cust-1042
+             */
+            account_ref: string;
+            /**
+             * @description A user id
+             * @example 7
+             */
+            assignee_id: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            created_at: string;
+            /** @example false */
+            handled: boolean;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            handled_at: string | null;
+            /**
+             * @description The user who handled it
+             * @example null
+             */
+            handled_by: number | null;
+            /**
+             * Format: uuid
+             * @example 01936a4e-8a10-7b2c-9e3d-4f5a6b7c8d9e
+             */
+            id: string;
+            /**
+             * @description Converted from a single-tenant installation: the staff id (of that installation) the alert was assigned to. Read-only.
+             * @example null
+             */
+            legacy_assignee_id: number | null;
+            /**
+             * @description Converted from a single-tenant installation: the staff id (of that installation) who handled the alert. Read-only.
+             * @example null
+             */
+            legacy_handled_by: number | null;
+            /** @example null */
+            note: string | null;
+            reasons: components["schemas"]["Reason"][];
+            /**
+             * @example null
+             * @enum {string|null}
+             */
+            resolution: "FRAUD" | "LEGITIMATE" | "DUPLICATE" | "FALSE_POSITIVE" | "INCONCLUSIVE" | null;
+            /** @example 0.75 */
+            risk_score: number;
+            /**
+             * @example HIGH
+             * @enum {string}
+             */
+            severity: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+            /**
+             * Format: uuid
+             * @example 01936a4e-7f53-7c4e-9a57-1b1f0b6f6c1d
+             */
+            transaction_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            updated_at: string;
+        };
+        AlertDetail: {
+            /**
+             * Format: uuid
+             * @description The transaction's account
+             * @example 01936a4e-12ab-7d40-8c11-0a5f2e9b7c33
+             */
+            account_id: string;
+            /**
+             * @description The account's external_ref
+             * @example cust-1042
+             */
+            account_ref: string;
+            /**
+             * @description A user id
+             * @example 7
+             */
+            assignee_id: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            created_at: string;
+            /** @example false */
+            handled: boolean;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            handled_at: string | null;
+            /**
+             * @description The user who handled it
+             * @example null
+             */
+            handled_by: number | null;
+            /**
+             * Format: uuid
+             * @example 01936a4e-8a10-7b2c-9e3d-4f5a6b7c8d9e
+             */
+            id: string;
+            /**
+             * @description Converted from a single-tenant installation: the staff id (of that installation) the alert was assigned to. Read-only.
+             * @example null
+             */
+            legacy_assignee_id: number | null;
+            /**
+             * @description Converted from a single-tenant installation: the staff id (of that installation) who handled the alert. Read-only.
+             * @example null
+             */
+            legacy_handled_by: number | null;
+            /** @example null */
+            note: string | null;
+            reasons: components["schemas"]["Reason"][];
+            /**
+             * @example null
+             * @enum {string|null}
+             */
+            resolution: "FRAUD" | "LEGITIMATE" | "DUPLICATE" | "FALSE_POSITIVE" | "INCONCLUSIVE" | null;
+            /** @example 0.75 */
+            risk_score: number;
+            /**
+             * @example HIGH
+             * @enum {string}
+             */
+            severity: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+            transaction: components["schemas"]["Transaction"] | null;
+            /**
+             * Format: uuid
+             * @example 01936a4e-7f53-7c4e-9a57-1b1f0b6f6c1d
+             */
+            transaction_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            updated_at: string;
+        };
+        AlertPage: {
+            data: components["schemas"]["Alert"][];
+            /** @example false */
+            has_more: boolean;
+            /**
+             * @description Pass as starting_after for the next page
+             * @example null
+             */
+            next_cursor: string | null;
+        };
+        ApiKey: {
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            created_at: string | null;
+            /**
+             * @description The user who created it
+             * @example 7
+             */
+            created_by: number | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            expires_at: string | null;
+            /** @example 3 */
+            id: number;
+            /** @example true */
+            is_active: boolean | null;
+            /** @example checkout-service */
+            key_name: string;
+            /**
+             * @description The first characters of the key, to recognise it
+             * @example fgk_live_AbCdEfG
+             */
+            key_prefix: string;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            last_used_at: string | null;
+            /** @example 600 */
+            rate_limit_per_minute: number | null;
+            /**
+             * @example [
+             *       "read:transactions",
+             *       "write:transactions"
+             *     ]
+             */
+            scopes: ("read:transactions" | "write:transactions" | "read:alerts" | "write:alerts" | "read:accounts" | "write:accounts" | "read:audit")[] | null;
+            /**
+             * @description The organization (an opaque string id)
+             * @example tenant_Qm9yZ2VzLXRlc3Q
+             */
+            tenant_id: string;
+        };
+        ApiKeyPage: {
+            data: components["schemas"]["ApiKey"][];
+            /** @example false */
+            has_more: boolean;
+            /**
+             * @description Pass as starting_after for the next page
+             * @example null
+             */
+            next_cursor: string | null;
         };
         AuditChainVerification: {
             /**
@@ -762,10 +1040,16 @@ export interface components {
         AuditLog: {
             /** @example api_key.created */
             action: string;
+            /**
+             * Format: date-time
+             * @description When the change was written (ISO 8601, UTC, microseconds: the instant the hash chain covers)
+             * @example 2026-01-15T10:32:01.123456Z
+             */
+            created_at: string;
             /** @description sha256 over the canonical form of this row, prev_hash included; null until sealed (normally within a second) */
             hash: string | null;
             /**
-             * @description bigint, as a string
+             * @description A 64-bit integer, as a string (beyond the precision of a JSON number)
              * @example 1042
              */
             id: string;
@@ -792,8 +1076,6 @@ export interface components {
             resource_type: string | null;
             /** @enum {string} */
             severity: "INFO" | "WARNING" | "CRITICAL";
-            /** @example 2026-01-15T10:32:01.123Z */
-            timestamp: string;
             user_agent: string | null;
             /** @example 7 */
             user_id: number | null;
@@ -802,6 +1084,60 @@ export interface components {
             data: components["schemas"]["AuditLog"][];
             has_more: boolean;
             next_cursor: string | null;
+        };
+        BatchResult: {
+            /**
+             * @description Fraud alerts raised
+             * @example 0
+             */
+            alerts: number;
+            /**
+             * @description Transactions BLOCKED
+             * @example 0
+             */
+            blocked: number;
+            /**
+             * @description Transactions created
+             * @example 2
+             */
+            count: number;
+            data: components["schemas"]["BatchResultItem"][];
+        };
+        BatchResultItem: {
+            /**
+             * Format: uuid
+             * @description The fraud alert it raised, if any
+             * @example null
+             */
+            alert_id: string | null;
+            /**
+             * @description The external_id sent with the item, if any
+             * @example order-8842
+             */
+            external_id: string | null;
+            /**
+             * @description The item's position in the request's transactions[]
+             * @example 0
+             */
+            index: number;
+            reasons: components["schemas"]["Reason"][];
+            /**
+             * @example LOW
+             * @enum {string}
+             */
+            risk_level: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+            /** @example 0.05 */
+            risk_score: number;
+            /**
+             * @example APPROVED
+             * @enum {string}
+             */
+            status: "APPROVED" | "REVIEW" | "BLOCKED";
+            /**
+             * Format: uuid
+             * @example 01936a4e-7f53-7c4e-9a57-1b1f0b6f6c1d
+             */
+            transaction_id: string;
         };
         ChangePassword: {
             current_password: string;
@@ -822,6 +1158,101 @@ export interface components {
             rate_limit_per_minute?: number;
             /** @description From the fixed list; never more than the creating user holds. */
             scopes: ("read:transactions" | "write:transactions" | "read:alerts" | "write:alerts" | "read:accounts" | "write:accounts" | "read:audit")[];
+        };
+        CreatedTransaction: {
+            /**
+             * Format: uuid
+             * @description The account's id
+             * @example 01936a4e-12ab-7d40-8c11-0a5f2e9b7c33
+             */
+            account_id: string;
+            /**
+             * @description The account's external_ref (the integrator's reference)
+             * @example cust-1042
+             */
+            account_ref: string;
+            /**
+             * Format: uuid
+             * @description The fraud alert it raised, if any
+             * @example 01936a4e-8a10-7b2c-9e3d-4f5a6b7c8d9e
+             */
+            alert_id: string | null;
+            /**
+             * @description Decimal string with the currency's ISO 4217 minor-unit scale: "129.90" EUR, "1500" JPY, "12.500" KWD
+             * @example 129.90
+             */
+            amount: string;
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example FR
+             */
+            country: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            created_at: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             */
+            currency: string;
+            /** @example device-7f3a */
+            device_id: string | null;
+            /**
+             * @description The integrator's id of the transaction, unique per tenant
+             * @example order-8842
+             */
+            external_id: string | null;
+            /**
+             * Format: uuid
+             * @example 01936a4e-7f53-7c4e-9a57-1b1f0b6f6c1d
+             */
+            id: string;
+            /** @example 203.0.113.7 */
+            ip_address: string | null;
+            /** @example Corner Bakery */
+            merchant: string;
+            /**
+             * @description ISO 18245 merchant category code
+             * @example 5411
+             */
+            merchant_category: string | null;
+            /**
+             * @example {
+             *       "channel": "web"
+             *     }
+             */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            reasons: components["schemas"]["Reason"][];
+            /**
+             * @example HIGH
+             * @enum {string|null}
+             */
+            risk_level: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL" | null;
+            /** @example 0.75 */
+            risk_score: number | null;
+            scoring_config: components["schemas"]["ScoringConfig"] | null;
+            /**
+             * @example REVIEW
+             * @enum {string}
+             */
+            status: "APPROVED" | "REVIEW" | "BLOCKED";
+            /**
+             * Format: uuid
+             * @deprecated
+             * @description The same as id (kept for clients written against the first answer of this route)
+             * @example 01936a4e-7f53-7c4e-9a57-1b1f0b6f6c1d
+             */
+            transaction_id: string;
+            /**
+             * Format: date-time
+             * @description When the payment happened (ISO 8601, UTC)
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            txn_time: string;
         };
         CreateTransaction: {
             /** @description An existing account's id. Exactly one of account_id and account_ref. */
@@ -868,12 +1299,112 @@ export interface components {
             email: string;
             subdomain?: string;
         };
+        IssuedApiKey: {
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            created_at: string | null;
+            /**
+             * @description The user who created it
+             * @example 7
+             */
+            created_by: number | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            expires_at: string | null;
+            /** @example 3 */
+            id: number;
+            /** @example true */
+            is_active: boolean | null;
+            /**
+             * @description The key itself: shown in this answer only
+             * @example fgk_live_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg
+             */
+            key: string;
+            /** @example checkout-service */
+            key_name: string;
+            /**
+             * @description The first characters of the key, to recognise it
+             * @example fgk_live_AbCdEfG
+             */
+            key_prefix: string;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            last_used_at: string | null;
+            /** @example 600 */
+            rate_limit_per_minute: number | null;
+            /**
+             * @example [
+             *       "read:transactions",
+             *       "write:transactions"
+             *     ]
+             */
+            scopes: ("read:transactions" | "write:transactions" | "read:alerts" | "write:alerts" | "read:accounts" | "write:accounts" | "read:audit")[] | null;
+            /**
+             * @description The organization (an opaque string id)
+             * @example tenant_Qm9yZ2VzLXRlc3Q
+             */
+            tenant_id: string;
+        };
         Login: {
+            /** @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI3In0.c2lnbmF0dXJl */
+            access_token: string;
+            /**
+             * @description Seconds until access_token expires
+             * @example 900
+             */
+            expires_in: number;
+            /**
+             * @description Seconds until refresh_token expires
+             * @example 2592000
+             */
+            refresh_expires_in: number;
+            /** @example fgr_4kT0q1oXbZyq8mG2nE5wLrVj7sA9dCuH3pYfBe6tNiM */
+            refresh_token: string;
+            /**
+             * @example Bearer
+             * @enum {string}
+             */
+            token_type: "Bearer";
+            user: components["schemas"]["LoginUser"];
+        };
+        LoginRequest: {
             /** Format: email */
             email: string;
             password: string;
             /** @description The organization's subdomain; needed only when the e-mail belongs to several organizations. */
             subdomain?: string;
+        };
+        LoginUser: {
+            /**
+             * Format: email
+             * @example ada@acme.example
+             */
+            email: string;
+            /** @example Ada Lovelace */
+            full_name: string | null;
+            /** @example 7 */
+            id: number;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            last_login: string | null;
+            /**
+             * @example ADMIN
+             * @enum {string}
+             */
+            role: "VIEWER" | "ANALYST" | "MANAGER" | "ADMIN";
+            /**
+             * @description The organization (an opaque string id)
+             * @example tenant_Qm9yZ2VzLXRlc3Q
+             */
+            tenant_id: string;
         };
         MlConfig: {
             auto_block?: boolean;
@@ -905,8 +1436,30 @@ export interface components {
              */
             type: string;
         };
+        Reason: {
+            /** @example 0.15 */
+            contribution: number;
+            /** @example country FR not seen on this account before */
+            detail: string;
+            /**
+             * @example NEW_COUNTRY
+             * @enum {string}
+             */
+            rule: "AMOUNT_FAR_ABOVE_USUAL" | "AMOUNT_ABOVE_USUAL" | "VELOCITY_BURST" | "VELOCITY_HOURLY" | "NEW_COUNTRY" | "NEW_DEVICE" | "NEW_MERCHANT" | "HIGH_RISK_MCC" | "ROUND_AMOUNT";
+        };
         RefreshToken: {
             refresh_token: string;
+        };
+        ReplacedApiKey: {
+            /**
+             * Format: date-time
+             * @example 2026-03-14T10:26:53.589Z
+             */
+            expires_at: string | null;
+            /** @example 3 */
+            id: number;
+            /** @example fgk_live_AbCdEfG */
+            key_prefix: string;
         };
         ResetPassword: {
             new_password: string;
@@ -915,6 +1468,69 @@ export interface components {
         RollApiKey: {
             /** @description How long the old key keeps working (0 = stops now, at most 7 days); never beyond its own expiry. */
             grace_seconds?: number;
+        };
+        RolledApiKey: {
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            created_at: string | null;
+            /**
+             * @description The user who created it
+             * @example 7
+             */
+            created_by: number | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            expires_at: string | null;
+            /** @example 3 */
+            id: number;
+            /** @example true */
+            is_active: boolean | null;
+            /**
+             * @description The key itself: shown in this answer only
+             * @example fgk_live_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg
+             */
+            key: string;
+            /** @example checkout-service */
+            key_name: string;
+            /**
+             * @description The first characters of the key, to recognise it
+             * @example fgk_live_AbCdEfG
+             */
+            key_prefix: string;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            last_used_at: string | null;
+            /** @example 600 */
+            rate_limit_per_minute: number | null;
+            replaces: components["schemas"]["ReplacedApiKey"];
+            /**
+             * @example [
+             *       "read:transactions",
+             *       "write:transactions"
+             *     ]
+             */
+            scopes: ("read:transactions" | "write:transactions" | "read:alerts" | "write:alerts" | "read:accounts" | "write:accounts" | "read:audit")[] | null;
+            /**
+             * @description The organization (an opaque string id)
+             * @example tenant_Qm9yZ2VzLXRlc3Q
+             */
+            tenant_id: string;
+        };
+        ScoringConfig: {
+            /** @example false */
+            auto_block: boolean;
+            /** @example null */
+            notification_email: string | null;
+            /** @example 0.7 */
+            risk_threshold: number;
+            /** @example 1 */
+            rules_version: number;
         };
         Signup: {
             /** Format: email */
@@ -929,20 +1545,50 @@ export interface components {
             /** @description Lower-cased; a DNS label of 3–64 characters; reserved names are refused. */
             subdomain: string;
         };
-        Tenant: {
+        SignupAdmin: {
+            /**
+             * Format: email
+             * @example admin@acme.example
+             */
+            email: string;
+            /** @example Ada Lovelace */
+            full_name: string | null;
+            /** @example 1 */
+            id: number;
+            /**
+             * @example ADMIN
+             * @enum {string}
+             */
+            role: "ADMIN";
+        };
+        SignupResult: {
             /** @example admin@acme.example */
             admin_email: string;
+            /** @example Ada Lovelace */
             admin_name: string | null;
+            /** @example null */
             admin_phone: string | null;
+            admin_user: components["schemas"]["SignupAdmin"];
+            /**
+             * @description The default API key: shown in this answer only
+             * @example fgk_live_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg
+             */
+            api_key: string;
+            /** @example 1 */
+            api_key_id: number;
+            /** @example null */
             billing_email: string | null;
-            /** Format: date-time */
-            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            created_at: string | null;
             /** @example 10 */
-            max_storage_gb: number;
+            max_storage_gb: number | null;
             /** @example 50000 */
-            max_transactions_per_month: number;
+            max_transactions_per_month: number | null;
             /** @example 5 */
-            max_users: number;
+            max_users: number | null;
             /**
              * @example {
              *       "auto_block": false,
@@ -952,7 +1598,7 @@ export interface components {
              */
             ml_config: {
                 [key: string]: unknown;
-            };
+            } | null;
             /** @example Acme Payments */
             organization_name: string;
             /** @enum {string} */
@@ -960,18 +1606,88 @@ export interface components {
             /** @example {} */
             settings: {
                 [key: string]: unknown;
-            };
+            } | null;
             /** @enum {string} */
             status: "ACTIVE" | "SUSPENDED" | "TRIAL" | "CANCELLED";
+            /** @example null */
             stripe_customer_id: string | null;
             /** @example acme */
             subdomain: string;
-            /** @example default-tenant-001 */
+            /**
+             * @description The organization: an opaque string id of 1–64 characters [A-Za-z0-9_-]
+             * @example tenant_Qm9yZ2VzLXRlc3Q
+             */
             tenant_id: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
             trial_ends_at: string | null;
-            /** Format: date-time */
-            updated_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            updated_at: string | null;
+        };
+        Tenant: {
+            /** @example admin@acme.example */
+            admin_email: string;
+            /** @example Ada Lovelace */
+            admin_name: string | null;
+            /** @example null */
+            admin_phone: string | null;
+            /** @example null */
+            billing_email: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            created_at: string | null;
+            /** @example 10 */
+            max_storage_gb: number | null;
+            /** @example 50000 */
+            max_transactions_per_month: number | null;
+            /** @example 5 */
+            max_users: number | null;
+            /**
+             * @example {
+             *       "auto_block": false,
+             *       "notification_email": null,
+             *       "risk_threshold": 0.7
+             *     }
+             */
+            ml_config: {
+                [key: string]: unknown;
+            } | null;
+            /** @example Acme Payments */
+            organization_name: string;
+            /** @enum {string} */
+            plan: "STARTER" | "PROFESSIONAL" | "ENTERPRISE";
+            /** @example {} */
+            settings: {
+                [key: string]: unknown;
+            } | null;
+            /** @enum {string} */
+            status: "ACTIVE" | "SUSPENDED" | "TRIAL" | "CANCELLED";
+            /** @example null */
+            stripe_customer_id: string | null;
+            /** @example acme */
+            subdomain: string;
+            /**
+             * @description The organization: an opaque string id of 1–64 characters [A-Za-z0-9_-]
+             * @example tenant_Qm9yZ2VzLXRlc3Q
+             */
+            tenant_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            trial_ends_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            updated_at: string | null;
         };
         TenantUpdate: {
             /** Format: email */
@@ -992,6 +1708,125 @@ export interface components {
             open_alerts: number;
             transactions_this_month: number;
         };
+        TokenPair: {
+            /** @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI3In0.c2lnbmF0dXJl */
+            access_token: string;
+            /**
+             * @description Seconds until access_token expires
+             * @example 900
+             */
+            expires_in: number;
+            /**
+             * @description Seconds until refresh_token expires
+             * @example 2592000
+             */
+            refresh_expires_in: number;
+            /** @example fgr_4kT0q1oXbZyq8mG2nE5wLrVj7sA9dCuH3pYfBe6tNiM */
+            refresh_token: string;
+            /**
+             * @example Bearer
+             * @enum {string}
+             */
+            token_type: "Bearer";
+        };
+        Transaction: {
+            /**
+             * Format: uuid
+             * @description The account's id
+             * @example 01936a4e-12ab-7d40-8c11-0a5f2e9b7c33
+             */
+            account_id: string;
+            /**
+             * @description The account's external_ref (the integrator's reference)
+             * @example cust-1042
+             */
+            account_ref: string;
+            /**
+             * Format: uuid
+             * @description The fraud alert it raised, if any
+             * @example 01936a4e-8a10-7b2c-9e3d-4f5a6b7c8d9e
+             */
+            alert_id: string | null;
+            /**
+             * @description Decimal string with the currency's ISO 4217 minor-unit scale: "129.90" EUR, "1500" JPY, "12.500" KWD
+             * @example 129.90
+             */
+            amount: string;
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example FR
+             */
+            country: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            created_at: string;
+            /**
+             * @description ISO 4217 code
+             * @example EUR
+             */
+            currency: string;
+            /** @example device-7f3a */
+            device_id: string | null;
+            /**
+             * @description The integrator's id of the transaction, unique per tenant
+             * @example order-8842
+             */
+            external_id: string | null;
+            /**
+             * Format: uuid
+             * @example 01936a4e-7f53-7c4e-9a57-1b1f0b6f6c1d
+             */
+            id: string;
+            /** @example 203.0.113.7 */
+            ip_address: string | null;
+            /** @example Corner Bakery */
+            merchant: string;
+            /**
+             * @description ISO 18245 merchant category code
+             * @example 5411
+             */
+            merchant_category: string | null;
+            /**
+             * @example {
+             *       "channel": "web"
+             *     }
+             */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            reasons: components["schemas"]["Reason"][];
+            /**
+             * @example HIGH
+             * @enum {string|null}
+             */
+            risk_level: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL" | null;
+            /** @example 0.75 */
+            risk_score: number | null;
+            scoring_config: components["schemas"]["ScoringConfig"] | null;
+            /**
+             * @example REVIEW
+             * @enum {string}
+             */
+            status: "APPROVED" | "REVIEW" | "BLOCKED";
+            /**
+             * Format: date-time
+             * @description When the payment happened (ISO 8601, UTC)
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            txn_time: string;
+        };
+        TransactionPage: {
+            data: components["schemas"]["Transaction"][];
+            /** @example false */
+            has_more: boolean;
+            /**
+             * @description Pass as starting_after for the next page
+             * @example null
+             */
+            next_cursor: string | null;
+        };
         UpdateAlert: {
             /** @description A user of this tenant. */
             assignee_id?: number | null;
@@ -1005,6 +1840,77 @@ export interface components {
             is_active?: boolean;
             /** @enum {string} */
             role?: "VIEWER" | "ANALYST" | "MANAGER" | "ADMIN";
+        };
+        Usage: {
+            /** @example 3 */
+            active_users: number;
+            /** @example 10 */
+            storage_limit_gb: number | null;
+            /** @example 1048576 */
+            storage_used_bytes: number;
+            /** @example 0.000976563 */
+            storage_used_gb: number;
+            /** @example 50000 */
+            transactions_limit: number | null;
+            /**
+             * @description Percent of the monthly limit used (0 without a limit)
+             * @example 2.47
+             */
+            transactions_percentage: number;
+            /** @example 1234 */
+            transactions_this_month: number;
+            /** @example 5 */
+            users_limit: number | null;
+        };
+        User: {
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            created_at: string | null;
+            /**
+             * Format: email
+             * @example ada@acme.example
+             */
+            email: string;
+            /** @example false */
+            email_verified: boolean | null;
+            /** @example Ada Lovelace */
+            full_name: string | null;
+            /** @example 7 */
+            id: number;
+            /** @example true */
+            is_active: boolean | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            last_login: string | null;
+            /**
+             * @example ANALYST
+             * @enum {string}
+             */
+            role: "VIEWER" | "ANALYST" | "MANAGER" | "ADMIN";
+            /**
+             * @description The organization (an opaque string id)
+             * @example tenant_Qm9yZ2VzLXRlc3Q
+             */
+            tenant_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-14T09:26:53.589Z
+             */
+            updated_at: string | null;
+        };
+        UserPage: {
+            data: components["schemas"]["User"][];
+            /** @example false */
+            has_more: boolean;
+            /**
+             * @description Pass as starting_after for the next page
+             * @example null
+             */
+            next_cursor: string | null;
         };
     };
     responses: never;
@@ -1045,7 +1951,9 @@ export interface operations {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccountPage"];
+                };
             };
             /** @description Validation failed; Invalid cursor */
             400: {
@@ -1122,7 +2030,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Account"];
                 };
             };
             /** @description Invalid Idempotency-Key; Validation failed; Bad Request */
@@ -1231,10 +2139,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Validation failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1509,7 +2417,9 @@ export interface operations {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
             };
             /** @description Validation failed; Invalid cursor */
             400: {
@@ -1580,10 +2490,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["AlertDetail"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Validation failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1665,7 +2575,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Alert"];
                 };
             };
             /** @description Validation failed; Bad Request */
@@ -1774,7 +2684,9 @@ export interface operations {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiKeyPage"];
+                };
             };
             /** @description Validation failed; Invalid cursor */
             400: {
@@ -1847,7 +2759,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["IssuedApiKey"];
                 };
             };
             /** @description Validation failed; Bad Request */
@@ -2021,7 +2933,9 @@ export interface operations {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RolledApiKey"];
+                };
             };
             /** @description Validation failed; Bad Request */
             400: {
@@ -2271,11 +3185,17 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Taken into account; a known user receives an e-mail */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "accepted";
+                    };
+                };
             };
             /** @description Validation failed; Bad Request */
             400: {
@@ -2325,7 +3245,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Login"];
+                "application/json": components["schemas"]["LoginRequest"];
             };
         };
         responses: {
@@ -2333,7 +3253,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Login"];
+                };
             };
             /** @description Organization required; Validation failed; Bad Request */
             400: {
@@ -2478,7 +3400,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["TokenPair"];
                 };
             };
             /** @description Validation failed; Bad Request */
@@ -2766,7 +3688,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SignupResult"];
+                };
             };
             /** @description Validation failed; Bad Request */
             400: {
@@ -2840,7 +3764,9 @@ export interface operations {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Usage"];
+                };
             };
             /** @description Unauthorized; Invalid token */
             401: {
@@ -2887,6 +3813,7 @@ export interface operations {
     Transaction_list: {
         parameters: {
             query?: {
+                /** @description Any uuid PostgreSQL accepts; handed on in its canonical form. */
                 account_id?: string;
                 /** @description txn_time >= from */
                 from?: string;
@@ -2911,7 +3838,9 @@ export interface operations {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TransactionPage"];
+                };
             };
             /** @description Validation failed; Invalid cursor */
             400: {
@@ -2988,7 +3917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CreatedTransaction"];
                 };
             };
             /** @description Invalid Idempotency-Key; Validation failed; Bad Request */
@@ -3106,10 +4035,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Transaction"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Validation failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3192,7 +4121,9 @@ export interface operations {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
             };
             /** @description Invalid Idempotency-Key; Validation failed; Bad Request */
             400: {
@@ -3310,7 +4241,9 @@ export interface operations {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
             };
             /** @description Validation failed; Invalid cursor */
             400: {
@@ -3383,7 +4316,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Validation failed; Bad Request */
@@ -3483,7 +4416,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Validation failed */
@@ -3658,7 +4591,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Validation failed; Bad Request */
@@ -3764,7 +4697,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Unauthorized; Invalid token */

@@ -52,8 +52,35 @@ describe('fraud alerts API', () => {
     await request(t.http).get('/api/v1/alerts?handled=maybe').set('X-API-Key', a.apiKey).expect(400);
 
     const one = await request(t.http).get(`/api/v1/alerts/${ids[1]}`).set('X-API-Key', a.apiKey).expect(200);
-    expect(one.body).toMatchObject({ id: ids[1], severity: 'MEDIUM', risk_score: 0.3, handled: false, resolution: null, transaction: { amount: '200', merchant: 'Casino' } });
+    expect(one.body).toMatchObject({ id: ids[1], severity: 'MEDIUM', risk_score: 0.3, handled: false, resolution: null, transaction: { amount: '200.00', merchant: 'Casino' } });
     expect(one.body.reasons.map((r: any) => r.rule)).toEqual(['HIGH_RISK_MCC', 'ROUND_AMOUNT']);
+  });
+
+  it("shows the account of each alert as account_id and account_ref, in the list, GET :id and PATCH", async () => {
+    const account = await request(t.http).post('/api/v1/accounts').set('X-API-Key', a.apiKey).send({ external_ref: 'alert-acc-2' }).expect(201);
+    const byRef = await request(t.http)
+      .post('/api/v1/transactions')
+      .set('X-API-Key', a.apiKey)
+      .send({ account_ref: 'alert-acc-1', amount: 300, currency: 'EUR', merchant: 'Casino', merchant_category: '7995' })
+      .expect(201);
+    const byId = await request(t.http)
+      .post('/api/v1/transactions/batch')
+      .set('X-API-Key', a.apiKey)
+      .send({ transactions: [{ account_id: account.body.id, amount: 300, currency: 'EUR', merchant: 'Casino', merchant_category: '7995' }] })
+      .expect(201);
+    const expected = [
+      [byId.body.data[0].alert_id, account.body.id, 'alert-acc-2'],
+      [byRef.body.alert_id, byRef.body.account_id, 'alert-acc-1'],
+    ];
+    const listed = await request(t.http).get('/api/v1/alerts?limit=2').set('X-API-Key', a.apiKey).expect(200);
+    expect(listed.body.data.map((x: any) => [x.id, x.account_id, x.account_ref])).toEqual(expected);
+    const one = await request(t.http).get(`/api/v1/alerts/${byRef.body.alert_id}`).set('X-API-Key', a.apiKey).expect(200);
+    expect(one.body).toMatchObject({ account_id: byRef.body.account_id, account_ref: 'alert-acc-1', transaction: { account_id: byRef.body.account_id, account_ref: 'alert-acc-1' } });
+    const patched = await patch(a, byId.body.data[0].alert_id, { note: 'checking' }).expect(200);
+    expect(patched.body).toMatchObject({ account_id: account.body.id, account_ref: 'alert-acc-2' });
+    // A row written behind the API's back gets its account from its transaction (the insert trigger).
+    const seeded = await request(t.http).get(`/api/v1/alerts/${bRows.alertId}`).set('X-API-Key', b.apiKey).expect(200);
+    expect(seeded.body).toMatchObject({ account_id: bRows.accountId, account_ref: expect.stringMatching(/^acc-/) });
   });
 
   it('works an alert: resolution implies handled, assignee must be a user of the tenant, each change audited with old and new values', async () => {

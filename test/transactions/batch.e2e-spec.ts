@@ -50,6 +50,14 @@ describe('POST /transactions/batch', () => {
     });
   });
 
+  it("answers each item's index and external_id, in the order sent, and the transactions as GET shows them", async () => {
+    const res = await batch(a, [item(1, { external_id: 'idx-a' }), item(2), item(3, { external_id: 'idx-c', amount: '7.5' })]).expect(201);
+    expect(res.body.data.map((x: any) => [x.index, x.external_id])).toEqual([[0, 'idx-a'], [1, null], [2, 'idx-c']]);
+    expect(Object.keys(res.body.data[0]).sort()).toEqual(['alert_id', 'external_id', 'index', 'reasons', 'risk_level', 'risk_score', 'status', 'transaction_id']);
+    const third = await request(t.http).get(`/api/v1/transactions/${res.body.data[2].transaction_id}`).set('X-API-Key', a.apiKey).expect(200);
+    expect(third.body).toMatchObject({ external_id: 'idx-c', account_ref: 'acc-3', amount: '7.50', status: res.body.data[2].status, risk_score: res.body.data[2].risk_score });
+  });
+
   it('scores items against earlier items of the same batch (velocity, first-time rules)', async () => {
     const now = Date.now();
     const items = Array.from({ length: 6 }, (_, i) => ({ account_ref: 'burst-acc', amount: 20, currency: 'EUR', merchant: 'Kiosk', txn_time: new Date(now - (6 - i) * 30_000).toISOString() }));
@@ -113,7 +121,7 @@ describe('POST /transactions/batch', () => {
       { account_ref: 'x', amount: 10.5, currency: 'EUR', merchant: 'Casino', merchant_category: '7995' },
     ]).expect(201);
     expect(res.body).toMatchObject({ count: 2, alerts: 1, blocked: 1 });
-    expect(res.body.data[0].alert_id).toBeUndefined();
+    expect(res.body.data[0].alert_id).toBeNull();
     expect(res.body.data[1]).toMatchObject({ status: 'BLOCKED', alert_id: expect.any(String) });
     await request(t.http).get(`/api/v1/alerts/${res.body.data[1].alert_id}`).set('X-API-Key', c.apiKey).expect(200);
   });

@@ -27,10 +27,10 @@ describe('transaction ingest, scoring and reads', () => {
 
   it("behaves like the seed's create_transaction / list_transactions: create by account_ref, then list it", async () => {
     const created = await post(a, { account_ref: 'seed-acc', amount: '12.50', currency: 'EUR', merchant: 'Coffee Shop' }).expect(201);
-    expect(created.body).toEqual({ transaction_id: expect.any(String), status: 'APPROVED', risk_score: 0, risk_level: 'LOW', reasons: [] });
+    expect(created.body).toMatchObject({ id: created.body.transaction_id, account_ref: 'seed-acc', status: 'APPROVED', risk_score: 0, risk_level: 'LOW', reasons: [], alert_id: null });
     const list = await request(t.http).get('/api/v1/transactions').set('X-API-Key', a.apiKey).expect(200);
     expect(list.body.data).toHaveLength(1);
-    expect(list.body.data[0]).toMatchObject({ id: created.body.transaction_id, amount: '12.5', currency: 'EUR', merchant: 'Coffee Shop', status: 'APPROVED' });
+    expect(list.body.data[0]).toMatchObject({ id: created.body.transaction_id, amount: '12.50', currency: 'EUR', merchant: 'Coffee Shop', status: 'APPROVED' });
     expect(list.body.data[0]).not.toHaveProperty('tenant_id');
     expect(list.body.data[0]).not.toHaveProperty('cursor_time');
     // The account was created on first use and is reused afterwards.
@@ -125,6 +125,65 @@ describe('transaction ingest, scoring and reads', () => {
     });
   });
 
+  it('answers POST with the transaction exactly as GET and the list show it, its id also as transaction_id', async () => {
+    const c = await seedTenant(t.db.ownerUrl);
+    const account = await request(t.http).post('/api/v1/accounts').set('X-API-Key', c.apiKey).send({ external_ref: 'same-acc' }).expect(201);
+    const bodies = [
+      // Every optional field, values the database normalises: an IPv6 address in long form, microseconds, an offset, nested metadata.
+      {
+        account_ref: 'same-ref', external_id: 'same-1', amount: '129.9', currency: 'EUR', merchant: 'Corner Bakery', merchant_category: '5411',
+        country: 'FR', ip_address: '2001:0DB8:0000:0000:0000:0000:0000:0001', device_id: 'dev-1', txn_time: '2026-01-09T23:30:00.123456+01:00',
+        metadata: { order: 'A-1', nested: { n: 1.5, list: [1, 'two', null] } },
+      },
+      { account_id: account.body.id.toUpperCase(), amount: 1500, currency: 'JPY', merchant: 'Shop', ip_address: '::FFFF:192.0.2.1' },
+      // Risky enough to raise an alert: alert_id is the same too.
+      { account_ref: 'same-ref', amount: '4800', currency: 'EUR', merchant: 'Casino', merchant_category: '7995', country: 'BR', ip_address: '198.51.100.7' },
+    ];
+    await setMlConfig(c, { risk_threshold: 0.1 });
+    for (const body of bodies) {
+      const created = await post(c, body).expect(201);
+      const { transaction_id: transactionId, ...resource } = created.body;
+      expect(transactionId).toBe(resource.id);
+      const shown = await request(t.http).get(`/api/v1/transactions/${resource.id}`).set('X-API-Key', c.apiKey).expect(200);
+      expect(resource).toEqual(shown.body);
+      const listed = await request(t.http).get('/api/v1/transactions?limit=1').set('X-API-Key', c.apiKey).expect(200);
+      expect(listed.body.data[0]).toEqual(shown.body);
+    }
+    const [first, second, third] = (await request(t.http).get('/api/v1/transactions').set('X-API-Key', c.apiKey).expect(200)).body.data.reverse();
+    expect(first).toMatchObject({ account_ref: 'same-ref', amount: '129.90', ip_address: '2001:db8::1', txn_time: '2026-01-09T22:30:00.123Z' });
+    expect(second).toMatchObject({ account_id: account.body.id, account_ref: 'same-acc', amount: '1500', ip_address: '::ffff:192.0.2.1' });
+    expect(third).toMatchObject({ amount: '4800.00', alert_id: expect.any(String) });
+  });
+
+  it("shows every amount with its currency's minor-unit scale", async () => {
+    const c = await seedTenant(t.db.ownerUrl);
+    const cases: Array<[string | number, string, string]> = [
+      ['129.9', 'EUR', '129.90'],
+      ['129.90', 'EUR', '129.90'],
+      [4800, 'EUR', '4800.00'],
+      ['0.5', 'USD', '0.50'],
+      [1500, 'JPY', '1500'],
+      ['1500.000', 'JPY', '1500'],
+      ['12.5', 'KWD', '12.500'],
+      ['1.5', 'CLF', '1.5000'],
+      ['99999999999999.99', 'EUR', '99999999999999.99'],
+    ];
+    const ids: string[] = [];
+    for (const [amount, currency, shown] of cases) {
+      const created = await post(c, { account_ref: 'scale', amount, currency, merchant: 'M' }).expect(201);
+      expect({ amount, currency, shown: created.body.amount }).toEqual({ amount, currency, shown });
+      const one = await request(t.http).get(`/api/v1/transactions/${created.body.id}`).set('X-API-Key', c.apiKey).expect(200);
+      expect({ amount, currency, shown: one.body.amount }).toEqual({ amount, currency, shown });
+      ids.push(created.body.id);
+    }
+    const listed = await request(t.http).get('/api/v1/transactions').set('X-API-Key', c.apiKey).expect(200);
+    expect(listed.body.data.map((row: any) => row.amount).reverse()).toEqual(cases.map(([, , shown]) => shown));
+    // A row written before validation knew the minor units (or behind the API's back) keeps every decimal it has.
+    await withClient(t.db.ownerUrl, (client) => client.query(`UPDATE transactions SET amount = 1500.25 WHERE tenant_id = $1 AND id = $2`, [c.tenantId, ids[4]]));
+    const legacy = await request(t.http).get(`/api/v1/transactions/${ids[4]}`).set('X-API-Key', c.apiKey).expect(200);
+    expect(legacy.body).toMatchObject({ amount: '1500.25', currency: 'JPY' });
+  });
+
   it('answers hostile values with 4xx, never 500', async () => {
     const base = { account_ref: 'hostile', amount: '1', currency: 'EUR', merchant: 'M' };
     for (const body of [
@@ -167,7 +226,7 @@ describe('transaction ingest, scoring and reads', () => {
     expect(odd.body.reasons[0]).toMatchObject({ contribution: 0.45, detail: expect.stringContaining('usual 42 EUR') });
     const ordinary = await post(a, { account_ref: 'hist', amount: 41, currency: 'EUR', merchant: 'Bakery', country: 'DE', device_id: 'phone' }).expect(201);
     expect(ordinary.body).toMatchObject({ risk_score: 0, status: 'APPROVED', reasons: [] });
-    expect(ordinary.body).not.toHaveProperty('alert_id');
+    expect(ordinary.body.alert_id).toBeNull();
 
     const stored = await request(t.http).get(`/api/v1/transactions/${odd.body.transaction_id}`).set('X-API-Key', a.apiKey).expect(200);
     expect(stored.body).toMatchObject({ risk_score: 1, risk_level: 'CRITICAL', status: 'REVIEW', alert_id: odd.body.alert_id, reasons: odd.body.reasons });
@@ -187,7 +246,7 @@ describe('transaction ingest, scoring and reads', () => {
     expect(review.body).toMatchObject({ risk_score: 0.3, status: 'REVIEW', alert_id: expect.any(String) });
     const low = await post(c, { account_ref: 'x', amount: 12.5, currency: 'EUR', merchant: 'M' }).expect(201);
     expect(low.body).toMatchObject({ status: 'APPROVED' });
-    expect(low.body.alert_id).toBeUndefined();
+    expect(low.body.alert_id).toBeNull();
 
     await setMlConfig(c, { risk_threshold: 0.25, auto_block: true, notification_email: 'fraud-team@c.example' });
     const blocked = await post(c, { account_ref: 'x', amount: 400, currency: 'EUR', merchant: 'M', merchant_category: '4829' }).expect(201);
