@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema, DECORATORS, getSchemaPath } from '@nestjs/swagger';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
+import { STATUS_CODES } from 'node:http';
 import { PROBLEM_BASE } from './problem.js';
+import { SLUG_BY_STATUS } from './problem.filter.js';
 
 @ApiSchema({ name: 'FieldError' })
 export class FieldErrorSchema {
@@ -100,12 +102,21 @@ function mergeProblems(handler: object, problems: ProblemDoc[]): void {
   Reflect.defineMetadata(DECORATORS.API_RESPONSE, responses, handler);
 }
 
+/** What a bare status documents: the problem the filter makes of a plain HttpException of that status. */
+function genericProblem(status: number): ProblemDoc {
+  const title = STATUS_CODES[status] ?? 'Error';
+  return problemDoc(status, SLUG_BY_STATUS[status] ?? 'error', title, title);
+}
+
 /**
  * Documents problem+json responses, merged with what other decorators documented: two problems
  * of one status (403 insufficient-scope and 403 tenant-suspended) become two examples of that
- * response. On a controller class it applies to every route of the class.
+ * response. A bare status stands for that status's generic problem; prefer a `Problem.…` entry,
+ * whose example is the one the route really answers. On a controller class it applies to every
+ * route of the class.
  */
-export function ApiProblems(...problems: ProblemDoc[]) {
+export function ApiProblems(...entries: (ProblemDoc | number)[]) {
+  const problems = entries.map((entry) => (typeof entry === 'number' ? genericProblem(entry) : entry));
   return (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor): void => {
     if (descriptor) {
       mergeProblems(descriptor.value, problems);
