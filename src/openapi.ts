@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { STATUS_CODES } from 'node:http';
 import { ACCESS_EXTENSION, API_KEY_SCHEME, BEARER_SCHEME } from './common/authenticated.decorator.js';
 import { IDEMPOTENCY_KEY_HEADER } from './common/idempotency.interceptor.js';
 import { FieldErrorSchema, Problem, PROBLEM_MEDIA_TYPE, ProblemDetailsSchema, ProblemDoc } from './common/problem.schema.js';
@@ -124,6 +125,7 @@ function completeOperation(document: Json, path: string, method: string, operati
   const idempotent = parameters.some((parameter) => parameter.in === 'header' && parameter.name === IDEMPOTENCY_KEY_HEADER);
   for (const [status, response] of Object.entries<Json>(operation.responses)) {
     const code = Number(status);
+    if (!response.description) response.description = STATUS_CODES[code] ?? 'Success';
     const headers: Json = { ...response.headers };
     if (rateLimited && (code < 300 || code === 429)) {
       headers.RateLimit = { $ref: '#/components/headers/RateLimit' };
