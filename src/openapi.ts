@@ -121,7 +121,8 @@ function completeOperation(document: Json, path: string, method: string, operati
   if (!(path === '/health' && method === 'get')) extra.push(Problem.unavailable());
   addProblems(operation, extra);
 
-  const rateLimited = (operation.security ?? []).some((entry: Json) => API_KEY_SCHEME in entry || BEARER_SCHEME in entry);
+  // RateLimitGuard sets the RateLimit headers on every answer of a route it counts, the ones that document its 429.
+  const rateLimited = !!operation.responses['429']?.content?.[PROBLEM_MEDIA_TYPE]?.examples?.['rate-limited'];
   const idempotent = parameters.some((parameter) => parameter.in === 'header' && parameter.name === IDEMPOTENCY_KEY_HEADER);
   for (const [status, response] of Object.entries<Json>(operation.responses)) {
     const code = Number(status);

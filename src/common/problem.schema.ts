@@ -70,6 +70,12 @@ export const Problem = {
       window_seconds: 60,
       retry_after: 12,
     }),
+  publicRateLimited: () =>
+    problemDoc(429, 'rate-limited', 'Too many requests', 'Too many requests for this client address (30 per minute); retry later', {
+      limit: 30,
+      window_seconds: 60,
+      retry_after: 2,
+    }),
   unavailable: () => problemDoc(503, 'service-unavailable', 'Service Unavailable', 'The database is unavailable; retry shortly'),
   invalidIdempotencyKey: () =>
     problemDoc(400, 'invalid-idempotency-key', 'Invalid Idempotency-Key', 'Idempotency-Key must be 1 to 255 printable ASCII characters'),
