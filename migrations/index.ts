@@ -16,7 +16,6 @@ import { AccountProfilesFillfactor1700000000045 } from './1700000000045-account-
 import { ColumnDefaultsTypeormReadsBack1700000000046 } from './1700000000046-column-defaults-typeorm-reads-back.js';
 import { AuditChainSealing1700000000050 } from './1700000000050-audit-chain-sealing.js';
 import { QuotaSlots1700000000060 } from './1700000000060-quota-slots.js';
-import { AlertResolutionOnChange1700000000070 } from './1700000000070-alert-resolution-on-change.js';
 import { AmountText1700000000100 } from './1700000000100-amount-text.js';
 import { AccountRefOnTransactionsAndAlerts1700000000101 } from './1700000000101-account-ref-on-transactions-and-alerts.js';
 
@@ -40,7 +39,6 @@ export const migrations = [
   ColumnDefaultsTypeormReadsBack1700000000046,
   AuditChainSealing1700000000050,
   QuotaSlots1700000000060,
-  AlertResolutionOnChange1700000000070,
   AmountText1700000000100,
   AccountRefOnTransactionsAndAlerts1700000000101,
 ];

@@ -12,8 +12,8 @@ import { Transaction } from './transaction.entity.js';
 @Index('idx_alerts_tenant_created', { synchronize: false })
 @Index('idx_alerts_tenant_handled_created', { synchronize: false })
 @Check('fraud_alerts_severity_check', `severity IN ('LOW', 'MEDIUM', 'HIGH', 'CRITICAL')`)
-// resolution: one of RESOLUTIONS when written, checked by the trigger fraud_alerts_resolution_check
-// (migration 70), so an alert converted from a single-tenant installation keeps its own value.
+// NOT VALID in the database (rows older than the constraint keep their value), which TypeORM cannot say.
+@Check('fraud_alerts_resolution_check', `resolution IN ('FRAUD', 'LEGITIMATE', 'DUPLICATE', 'FALSE_POSITIVE', 'INCONCLUSIVE')`)
 @ForeignKey(() => User, ['tenantId', 'assigneeId'], ['tenantId', 'id'], { name: 'fk_alerts_assignee' })
 @ForeignKey(() => User, ['tenantId', 'handledBy'], ['tenantId', 'id'], { name: 'fk_alerts_handled_by' })
 export class FraudAlert {

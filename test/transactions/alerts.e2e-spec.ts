@@ -137,28 +137,4 @@ describe('fraud alerts API', () => {
     const denied = await request(t.http).patch('/api/v1/alerts/7c1f7a4e-7f53-4e4c-9a57-1b1f0b6f6c1d').set('X-API-Key', reader.apiKey).send({ handled: true }).expect(403);
     expect(denied.body.missing_scopes).toEqual(['write:alerts']);
   });
-
-  it('keeps a resolution of its own on an alert converted from a single-tenant installation, and refuses writing one', async () => {
-    const c = await seedTenant(t.db.ownerUrl);
-    const { alertId } = await seedDomainRows(t.db.ownerUrl, c.tenantId);
-    await withClient(t.db.ownerUrl, async (client) => {
-      // As the conversion leaves it: a value the list does not have, from before the list existed.
-      await client.query(`SET session_replication_role = replica`);
-      await client.query(`UPDATE fraud_alerts SET handled = true, resolution = 'CHARGEBACK' WHERE id = $1`, [alertId]);
-    });
-    const noted = await patch(c, alertId, { note: 'called the bank' }).expect(200);
-    expect(noted.body).toMatchObject({ resolution: 'CHARGEBACK', handled: true, note: 'called the bank' });
-    await patch(c, alertId, { resolution: 'CHARGEBACK' }).expect(400);
-    expect((await patch(c, alertId, { resolution: 'FRAUD' }).expect(200)).body.resolution).toBe('FRAUD');
-    await withClient(t.db.ownerUrl, async (client) => {
-      for (const sql of [
-        `UPDATE fraud_alerts SET resolution = 'CHARGEBACK' WHERE id = '${alertId}'`,
-        `INSERT INTO fraud_alerts (tenant_id, transaction_id, severity, risk_score, resolution)
-           SELECT tenant_id, transaction_id, severity, risk_score, 'REFUNDED' FROM fraud_alerts WHERE id = '${alertId}'`,
-      ]) {
-        const error = await client.query(sql).then(() => undefined, (refusal) => refusal);
-        expect({ sql, code: error?.code, constraint: error?.constraint }).toEqual({ sql, code: '23514', constraint: 'fraud_alerts_resolution_check' });
-      }
-    });
-  });
 });
