@@ -24,7 +24,7 @@ export interface AppProcess {
 }
 
 /** `node dist/src/main.js` as deployed (npm test builds first), on a loopback port, against `ownerUrl`. */
-export async function startAppProcess(ownerUrl: string, env: Record<string, string> = {}): Promise<AppProcess> {
+export async function startAppProcess(ownerUrl: string, env: Record<string, string> = {}, options: { startTimeoutMs?: number } = {}): Promise<AppProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.resolve('dist/src/main.js')], {
     env: {
@@ -45,7 +45,7 @@ export async function startAppProcess(ownerUrl: string, env: Record<string, stri
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`app exited during start-up:\n${stdout}\n${stderr}`);
     try {
