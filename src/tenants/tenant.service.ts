@@ -17,10 +17,9 @@ import { TenantChanges, TenantConflict, TenantRepository } from './tenant.reposi
 const TRIAL_DAYS = 14;
 const MAX_SETTINGS_BYTES = 16 * 1024;
 
-function taken(what: TenantConflict, conflicts: TenantConflict[]): ProblemException {
-  return what === 'subdomain'
-    ? new ProblemException(409, 'subdomain-taken', 'Subdomain taken', 'This subdomain is already taken', { conflicts })
-    : new ProblemException(409, 'email-taken', 'E-mail taken', 'An organization with this admin e-mail already exists', { conflicts });
+/** A unique value another organization holds: the subdomain (the admin e-mail is not unique). */
+function taken(_what: TenantConflict, conflicts: TenantConflict[]): ProblemException {
+  return new ProblemException(409, 'subdomain-taken', 'Subdomain taken', 'This subdomain is already taken', { conflicts });
 }
 
 /** The fields of TenantUpdateDto, as entity properties. */
