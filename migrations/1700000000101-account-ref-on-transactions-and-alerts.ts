@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { quotedRoles, readDeploymentRoles, type DeploymentRoles } from '../src/database/roles.js';
-import { column } from './catalog.js';
+import { column, constraintNamed } from './catalog.js';
 import { inShortTransaction, setNotNull } from './short-locks.js';
 
 /** Rows per backfill batch, each batch committed on its own. */
@@ -62,6 +62,12 @@ function fillFunctions(roles: DeploymentRoles): string {
     FOR EACH ROW WHEN (NEW.account_id IS NULL OR NEW.account_ref IS NULL) EXECUTE FUNCTION fg_alert_account();`;
 }
 
+/**
+ * Migration 0020's check on fraud_alerts.resolution. It is NOT VALID: alerts converted from a
+ * single-tenant installation keep resolutions outside it, and an UPDATE of such a row fails it.
+ */
+const ALLOWED_RESOLUTION = `resolution IN ('FRAUD', 'LEGITIMATE', 'DUPLICATE', 'FALSE_POSITIVE', 'INCONCLUSIVE')`;
+
 async function backfill(q: QueryRunner, sql: string): Promise<void> {
   let after: [string, string] = ['', '00000000-0000-0000-0000-000000000000'];
   for (;;) {
@@ -96,7 +102,15 @@ export class AccountRefOnTransactionsAndAlerts1700000000101 implements Migration
     });
     await backfill(q, BACKFILL_TRANSACTIONS);
     await setNotNull(q, 'transactions', 'account_ref');
+    // Alerts holding a legacy resolution could not be filled under the resolution check: it is set
+    // aside while their copies are written (the API only writes resolutions it allows) and put back
+    // NOT VALID, also by a run that carries on after an interruption.
+    const [legacyResolution] = await q.query(`SELECT 1 FROM fraud_alerts WHERE NOT (${ALLOWED_RESOLUTION}) LIMIT 1`);
+    if (legacyResolution) await inShortTransaction(q, `ALTER TABLE fraud_alerts DROP CONSTRAINT IF EXISTS fraud_alerts_resolution_check`);
     await backfill(q, BACKFILL_ALERTS);
+    if (!(await constraintNamed(q, 'fraud_alerts', 'fraud_alerts_resolution_check'))) {
+      await inShortTransaction(q, `ALTER TABLE fraud_alerts ADD CONSTRAINT fraud_alerts_resolution_check CHECK (${ALLOWED_RESOLUTION}) NOT VALID`);
+    }
     await setNotNull(q, 'fraud_alerts', 'account_id');
     await setNotNull(q, 'fraud_alerts', 'account_ref');
   }
