@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type FastifyBaseLogger, LogController } from 'fastify';
+import { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
@@ -10,6 +10,8 @@ import type { Socket } from 'node:net';
 import { AppModule } from './app.module.js';
 import { registerJsonBodyParser } from './common/json-body.js';
 import { PROBLEM_BASE } from './common/problem.js';
+import { sendProblem } from './common/problem.filter.js';
+import { RouteMethods } from './common/route-methods.js';
 import type { FraudGuardConfig } from './config/fraudguard.config.js';
 import { HttpMetrics } from './observability/http-metrics.js';
 import { createLogger, LazyChildLogger, PinoNestLogger } from './observability/logger.js';
@@ -76,6 +78,9 @@ export async function createApp(
     bodyLimit: 1024 * 1024,
     trustProxy: config.app.trustProxy,
     clientErrorHandler,
+    // What the router refuses before any hook runs (a path parameter over maxParamLength → 414, an
+    // undecodable URL → 400): problem+json with a request_id, not Fastify's JSON quoting the URL.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, request, error),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, appDatabaseUrl, extraModules, ownerDatabaseUrl), adapter, {
     logger: new PinoNestLogger(logger),
@@ -83,10 +88,12 @@ export async function createApp(
     // The JSON parser is ours (registerJsonBodyParser); Nest's would replace it at init.
     bodyParser: false,
   });
+  const fastify = app.getHttpAdapter().getInstance();
+  // Before any route exists (Swagger's, then Nest's at init): the 405s need every path's methods.
+  RouteMethods.track(fastify);
   configureApp(app);
   setupOpenApi(app);
 
-  const fastify = app.getHttpAdapter().getInstance();
   registerJsonBodyParser(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

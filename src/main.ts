@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap.js';
 import { loadConfig } from './config/fraudguard.config.js';
 import { ConfigError } from './config/validate-config.js';
+import { StartupError } from './database/connection-errors.js';
 import { prepareDatabase } from './database/database-startup.js';
 import { DatabaseRefusedError } from './database/legacy-adoption.js';
 import { DemoApiKeyIssuer } from './tenants/demo-api-key.js';
@@ -30,7 +31,11 @@ async function main(): Promise<void> {
     );
   }
   const logger = new Logger('FraudGuard');
-  await app.listen({ port: config.app.port, host: config.app.host });
+  await app.listen({ port: config.app.port, host: config.app.host }).catch(async (error: NodeJS.ErrnoException) => {
+    await app.close().catch(() => undefined);
+    await database.stop().catch(() => undefined);
+    throw listenError(error, config.app.host, config.app.port);
+  });
   logger.log(`FraudGuard listening on ${base}`);
 
   // Graceful shutdown. app.close() stops accepting connections, lets in-flight requests finish
@@ -61,8 +66,24 @@ async function main(): Promise<void> {
   for (const signal of SHUTDOWN_SIGNALS) process.once(signal, () => void shutdown(signal));
 }
 
+/** Port taken or not allowed: one line naming PORT / HOST. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new StartupError(`port ${port} on ${host} is already in use (another FraudGuard?): stop that process, or set PORT to a free port`);
+    case 'EACCES':
+      return new StartupError(`not allowed to listen on port ${port}: set PORT to 1024 or above`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new StartupError(`cannot listen on host "${host}": set HOST to an address of this machine (0.0.0.0 for all, 127.0.0.1 for loopback only)`);
+    default:
+      return error;
+  }
+}
+
 main().catch((error) => {
-  const message = error instanceof ConfigError || error instanceof DatabaseRefusedError ? error.message : error?.stack ?? String(error);
+  const oneLine = error instanceof ConfigError || error instanceof DatabaseRefusedError || error instanceof StartupError;
+  const message = oneLine ? error.message : error?.stack ?? String(error);
   process.stderr.write(`FraudGuard failed to start: ${message}\n`);
   process.exit(1);
 });

@@ -23,7 +23,7 @@ function tenant(overrides: Partial<Tenant> = {}): Tenant {
 }
 
 /** The service over a fake repository and a transaction host that records each transaction's options. */
-function harness(options: { stored?: Tenant; conflict?: TenantConflict; ids?: string[]; hasKeys?: boolean } = {}) {
+function harness(options: { stored?: Tenant; conflict?: TenantConflict; ids?: string[]; hasKeys?: boolean; holdsData?: boolean } = {}) {
   const transactions: PlatformTransactionOptions[] = [];
   const updates: TenantChanges[] = [];
   const inserted: NewPlatformTenant[] = [];
@@ -36,6 +36,7 @@ function harness(options: { stored?: Tenant; conflict?: TenantConflict; ids?: st
     find: async (id: string) => ({ tenant_id: id }),
     firstIds: async () => options.ids ?? [],
     hasApiKeys: async () => options.hasKeys ?? false,
+    holdsData: async () => options.holdsData ?? false,
   } as unknown as PlatformTenantRepository;
   const txHost = {
     withTransaction: (txOptions: PlatformTransactionOptions, work: () => Promise<unknown>) => {
@@ -139,9 +140,10 @@ describe('AdminTenantService.create', () => {
 });
 
 describe('AdminTenantService.isPristine', () => {
-  it('is true only for the one tenant there is, while it has no API key', async () => {
+  it('is true only for the one tenant there is, while it has no API key and holds no data (a converted database does)', async () => {
     expect(await harness({ ids: ['demo'] }).service.isPristine('demo')).toBe(true);
     expect(await harness({ ids: ['demo'], hasKeys: true }).service.isPristine('demo')).toBe(false);
+    expect(await harness({ ids: ['demo'], holdsData: true }).service.isPristine('demo')).toBe(false);
     expect(await harness({ ids: ['demo', 'other'] }).service.isPristine('demo')).toBe(false);
     expect(await harness({ ids: ['other'] }).service.isPristine('demo')).toBe(false);
     expect(await harness({ ids: [] }).service.isPristine('demo')).toBe(false);

@@ -168,11 +168,11 @@ export class AdminTenantService {
     return { tenant_id: tenantId, valid: first_broken_id === null, checked, first_broken_id };
   }
 
-  /** Whether `tenantId` is the only tenant and has no API key yet: a first start. */
+  /** Whether `tenantId` is the only tenant, with no API key, user or data yet: a first start on a fresh database. */
   isPristine(tenantId: string): Promise<boolean> {
     return this.txHost.withTransaction({ readOnly: true }, async () => {
       const ids = await this.tenants.firstIds(2);
-      return ids.length === 1 && ids[0] === tenantId && !(await this.tenants.hasApiKeys(tenantId));
+      return ids.length === 1 && ids[0] === tenantId && !(await this.tenants.hasApiKeys(tenantId)) && !(await this.tenants.holdsData(tenantId));
     });
   }
 

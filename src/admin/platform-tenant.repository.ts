@@ -119,6 +119,19 @@ export class PlatformTenantRepository {
   }
 
   /**
+   * Whether the tenant has users, accounts or alerts: a database converted from a single-tenant
+   * installation has its data in the default tenant from the start.
+   */
+  async holdsData(tenantId: string): Promise<boolean> {
+    const [row] = await this.txHost.tx.query(
+      `SELECT EXISTS (SELECT 1 FROM tenant_users WHERE tenant_id = $1) OR EXISTS (SELECT 1 FROM accounts WHERE tenant_id = $1)
+              OR EXISTS (SELECT 1 FROM fraud_alerts WHERE tenant_id = $1) AS holds`,
+      [tenantId],
+    );
+    return row.holds === true;
+  }
+
+  /**
    * Appends to the tenant's audit chain; the transaction must run under that tenant. SQL: the
    * audit insert AuditWriter sends too (the chain's trigger does the rest).
    */

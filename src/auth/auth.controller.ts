@@ -1,17 +1,20 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { Public } from '../common/authenticated.decorator.js';
+import { PublicRateLimit } from '../rate-limit/public-rate-limit.js';
 import { ForgotPasswordDto, LoginDto, RefreshTokenDto, ResetPasswordDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 import { RequestHost } from './request-host.decorator.js';
 
-/** Public by nature: the body carries the credential (password, refresh or reset token). */
+/** Public by nature: the body carries the credential (password, refresh or reset token). Counted per client IP, login and reset also per e-mail. */
 @Controller('auth')
 @Public()
+@PublicRateLimit('auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('login')
   @HttpCode(200)
+  @PublicRateLimit('login')
   login(@Body() dto: LoginDto, @RequestHost() host: string | undefined) {
     return this.auth.login(dto, host);
   }
@@ -30,6 +33,7 @@ export class AuthController {
 
   @Post('forgot-password')
   @HttpCode(202)
+  @PublicRateLimit('password-reset')
   forgotPassword(@Body() dto: ForgotPasswordDto, @RequestHost() host: string | undefined) {
     return this.auth.forgotPassword(dto, host);
   }

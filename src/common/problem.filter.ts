@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { QueryRunnerAlreadyReleasedError } from 'typeorm';
@@ -16,18 +16,25 @@ const SLUG_BY_STATUS: Record<number, string> = {
   405: 'method-not-allowed',
   409: 'conflict',
   413: 'payload-too-large',
+  414: 'uri-too-long',
   415: 'unsupported-media-type',
   422: 'unprocessable',
   429: 'too-many-requests',
   503: 'service-unavailable',
 };
 
-/** PostgreSQL and pool failures that mean "the database cannot serve now", not "bad request". */
+/**
+ * PostgreSQL and pool failures that mean "the database cannot serve now", not "bad request" — among
+ * them a login the server refuses (class 28: wrong password, role gone or NOLOGIN; 3D000: database
+ * gone; any FATAL, such as CONNECT revoked): a configuration or operator matter, never a bug.
+ */
 function isUnavailable(error: any): boolean {
   const code: string | undefined = error?.code ?? error?.driverError?.code;
   const message: string = error?.message ?? '';
   return (
-    /^(08|53|57P)/.test(code ?? '') ||
+    /^(08|28|53|57P)/.test(code ?? '') ||
+    code === '3D000' ||
+    (error?.severity ?? error?.driverError?.severity) === 'FATAL' ||
     code === '57014' || // statement timeout / cancelled
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||
@@ -35,6 +42,22 @@ function isUnavailable(error: any): boolean {
     error instanceof QueryRunnerAlreadyReleasedError ||
     /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|connection is closed|Cannot use a pool after calling end/i.test(message)
   );
+}
+
+/** Fastify's errors whose own message quotes the URL: a fixed sentence instead. */
+const FRAMEWORK_DETAILS: Record<string, string> = {
+  FST_ERR_MAX_PARAM_LENGTH: 'A path segment is longer than the router accepts',
+  FST_ERR_BAD_URL: 'The URL is not valid',
+};
+
+/**
+ * The not-found handler's error (a request no route matched): 405 with Allow when the path exists
+ * with other methods, else a 404 that does not quote the URL back.
+ */
+function unmatched(request: FastifyRequest): ProblemException {
+  const allow = request.server.routeMethods?.allowed(request.url.split('?', 1)[0]) ?? [];
+  if (allow.length === 0) return new ProblemException(404, 'not-found', 'Not Found', 'No route matches this URL');
+  return new ProblemException(405, 'method-not-allowed', 'Method Not Allowed', `This URL answers ${allow.join(', ')}`, {}, { allow: allow.join(', ') });
 }
 
 /**
@@ -56,11 +79,12 @@ export function toProblem(error: any, contentType?: string): { body: ProblemDeta
   const statusCode = error?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     const detail =
-      statusCode === 413
+      FRAMEWORK_DETAILS[error.code] ??
+      (statusCode === 413
         ? 'Request body is too large'
         : statusCode === 415
           ? unsupportedMediaTypeDetail(contentType)
-          : String(error.message ?? '').replace(/^FST_\w+: /, '');
+          : String(error.message ?? '').replace(/^FST_\w+: /, ''));
     return { body: problem(statusCode, SLUG_BY_STATUS[statusCode] ?? 'bad-request', detail), headers: {} };
   }
   if (isUnavailable(error)) {
@@ -76,7 +100,7 @@ export function toProblem(error: any, contentType?: string): { body: ProblemDeta
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown): void {
-  const { body, headers } = toProblem(error, request.headers['content-type']);
+  const { body, headers } = toProblem(request.is404 && error instanceof NotFoundException ? unmatched(request) : error, request.headers['content-type']);
   // A streamed body (audit export) already sent its status line: the only honest signal left is a cut connection.
   if (reply.sent || reply.raw.headersSent) {
     request.log.error({ err: error }, 'failed after the response started');
@@ -87,6 +111,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
   if (body.status === 503) request.log.warn({ err: (error as Error)?.message }, 'database unavailable');
   else if (body.status >= 500) request.log.error({ err: error }, 'request failed');
   reply
+    .header('x-request-id', request.id)
     .status(body.status)
     .headers(headers)
     .header('content-type', 'application/problem+json; charset=utf-8')

@@ -24,6 +24,7 @@ const EXAMPLES: Record<number, Record<string, unknown>> = {
   401: { type: 'https://fraudguard.example/problems/no-tenant', title: 'Unauthorized', status: 401, detail: NO_TENANT_DETAIL },
   403: { type: 'https://fraudguard.example/problems/insufficient-scope', title: 'Insufficient scope', status: 403, detail: 'The API key lacks the scope read:audit', missing_scopes: ['read:audit'] },
   404: { type: 'https://fraudguard.example/problems/not-found', title: 'Not Found', status: 404, detail: 'Tenant not found' },
+  429: { type: 'https://fraudguard.example/problems/rate-limited', title: 'Too many requests', status: 429, detail: 'Too many requests for this client address (30 per minute); retry later', limit: 30, window_seconds: 60, retry_after: 2 },
   503: { type: 'https://fraudguard.example/problems/not-ready', title: 'Not ready', status: 503, detail: 'database unreachable' },
 };
 

@@ -18,6 +18,8 @@ export function createOwnerDataSource(url: string): DataSource {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: ['error'],
+    // An unreachable host fails start-up within seconds rather than after the OS's TCP timeout.
+    connectTimeoutMS: 10_000,
     extra: { max: 2, application_name: 'fraudguard-owner' },
   });
 }

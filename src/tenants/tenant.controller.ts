@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../common/auth-context.js';
 import { Auth } from '../common/auth.decorator.js';
 import { Authenticated, Public } from '../common/authenticated.decorator.js';
+import { PublicRateLimit } from '../rate-limit/public-rate-limit.js';
 import { SignupDto, TenantUpdateDto, TenantView } from './tenant.dto.js';
 import { TenantService } from './tenant.service.js';
 
@@ -13,6 +14,7 @@ export class TenantController {
 
   @Post('signup')
   @Public()
+  @PublicRateLimit('signup')
   signup(@Body() dto: SignupDto) {
     return this.tenants.signup(dto);
   }

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import type { AuthContext } from '../common/auth-context.js';
 import { Auth } from '../common/auth.decorator.js';
 import { Authenticated } from '../common/authenticated.decorator.js';
 import { Idempotent } from '../common/idempotency.interceptor.js';
+import { ParseUuidPipe } from '../common/uuid.js';
 import { AccountListQuery, CreateAccountDto } from './account.dto.js';
 import { AccountService } from './account.service.js';
 
@@ -25,7 +26,7 @@ export class AccountController {
 
   @Get(':id')
   @Authenticated({ role: 'VIEWER', scopes: ['read:accounts'] })
-  get(@Auth() auth: AuthContext, @Param('id', ParseUUIDPipe) id: string) {
+  get(@Auth() auth: AuthContext, @Param('id', ParseUuidPipe) id: string) {
     return this.accounts.get(auth, id);
   }
 }

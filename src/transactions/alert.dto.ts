@@ -75,6 +75,20 @@ export class AlertView {
   @ApiProperty({ type: String, nullable: true, example: null }) note: string | null;
   @ApiProperty({ type: 'integer', nullable: true, example: 7, description: 'A user id' }) assignee_id: number | null;
   @ApiProperty({ type: 'integer', nullable: true, example: null, description: 'The user who handled it' }) handled_by: number | null;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: null,
+    description: 'Converted from a single-tenant installation: the staff id (of that installation) the alert was assigned to. Read-only.',
+  })
+  legacy_assignee_id: number | null;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: null,
+    description: 'Converted from a single-tenant installation: the staff id (of that installation) who handled the alert. Read-only.',
+  })
+  legacy_handled_by: number | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null }) handled_at: Date | null;
   @ApiProperty({ type: String, format: 'date-time', example: ISO_TIME }) created_at: Date;
   @ApiProperty({ type: String, format: 'date-time', example: ISO_TIME }) updated_at: Date;
@@ -109,6 +123,8 @@ export function alertView(alert: FraudAlert): AlertView {
     note: alert.note,
     assignee_id: alert.assigneeId,
     handled_by: alert.handledBy,
+    legacy_assignee_id: alert.legacyAssigneeId,
+    legacy_handled_by: alert.legacyHandledBy,
     handled_at: alert.handledAt,
     created_at: alert.createdAt,
     updated_at: alert.updatedAt,

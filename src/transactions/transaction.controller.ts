@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import type { AuthContext } from '../common/auth-context.js';
 import { Auth } from '../common/auth.decorator.js';
 import { Authenticated } from '../common/authenticated.decorator.js';
 import { Idempotent } from '../common/idempotency.interceptor.js';
+import { ParseUuidPipe } from '../common/uuid.js';
 import { CreateTransactionBatchDto, CreateTransactionDto, TransactionListQuery } from './transaction.dto.js';
 import { TransactionService } from './transaction.service.js';
 
@@ -32,7 +33,7 @@ export class TransactionController {
 
   @Get(':id')
   @Authenticated({ role: 'VIEWER', scopes: ['read:transactions'] })
-  get(@Auth() auth: AuthContext, @Param('id', ParseUUIDPipe) id: string) {
+  get(@Auth() auth: AuthContext, @Param('id', ParseUuidPipe) id: string) {
     return this.transactions.get(auth, id);
   }
 }

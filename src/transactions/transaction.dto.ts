@@ -1,5 +1,5 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -9,13 +9,13 @@ import {
   IsISO8601,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Matches,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
 import { PageQuery, plainPageQuery } from '../common/pagination.js';
+import { IsPgUuid, toCanonicalUuid } from '../common/uuid.js';
 import { registerFastValidation } from '../common/validation.js';
 import { EXTERNAL_REF } from './account.dto.js';
 import { isAcceptableBatch, isAcceptableTransaction } from './transaction-fast-validation.js';
@@ -103,8 +103,10 @@ registerFastValidation(CreateTransactionDto, (body) => (isAcceptableTransaction(
 registerFastValidation(CreateTransactionBatchDto, (body) => (isAcceptableBatch(body, BATCH_MAX) ? (body as CreateTransactionBatchDto) : undefined));
 
 export class TransactionListQuery extends PageQuery {
+  /** Any uuid PostgreSQL accepts; handed on in its canonical form. */
   @IsOptional()
-  @IsUUID()
+  @Transform(toCanonicalUuid)
+  @IsPgUuid()
   account_id?: string;
 
   /** txn_time >= from */
