@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, OWNER_ROLE } from '../src/database/roles.js';
-import { column } from './catalog.js';
+import { quotedRoles, readDeploymentRoles, type DeploymentRoles } from '../src/database/roles.js';
+import { column, constraintNamed } from './catalog.js';
 import { inShortTransaction, setNotNull } from './short-locks.js';
 
 /** Rows per backfill batch, each batch committed on its own. */
@@ -32,7 +32,9 @@ const BACKFILL_ALERTS = `
  * older app during a rolling deploy, a hand-written INSERT). The ingest always sends them, and the
  * triggers' WHEN clause keeps it from paying a function call per row.
  */
-const FILL_FUNCTIONS = `
+function fillFunctions(roles: DeploymentRoles): string {
+  const { owner, app } = quotedRoles(roles);
+  return `
   CREATE FUNCTION fg_transaction_account_ref() RETURNS trigger
     LANGUAGE plpgsql
     AS $fn$
@@ -50,14 +52,21 @@ const FILL_FUNCTIONS = `
       RETURN NEW;
     END
     $fn$;
-  ALTER FUNCTION fg_transaction_account_ref() OWNER TO ${OWNER_ROLE};
-  ALTER FUNCTION fg_alert_account() OWNER TO ${OWNER_ROLE};
+  ALTER FUNCTION fg_transaction_account_ref() OWNER TO ${owner};
+  ALTER FUNCTION fg_alert_account() OWNER TO ${owner};
   REVOKE EXECUTE ON FUNCTION fg_transaction_account_ref(), fg_alert_account() FROM PUBLIC;
-  GRANT EXECUTE ON FUNCTION fg_transaction_account_ref(), fg_alert_account() TO ${APP_ROLE};
+  GRANT EXECUTE ON FUNCTION fg_transaction_account_ref(), fg_alert_account() TO ${app};
   CREATE TRIGGER transactions_account_ref BEFORE INSERT ON transactions
     FOR EACH ROW WHEN (NEW.account_ref IS NULL) EXECUTE FUNCTION fg_transaction_account_ref();
   CREATE TRIGGER fraud_alerts_account BEFORE INSERT ON fraud_alerts
     FOR EACH ROW WHEN (NEW.account_id IS NULL OR NEW.account_ref IS NULL) EXECUTE FUNCTION fg_alert_account();`;
+}
+
+/**
+ * Migration 0020's check on fraud_alerts.resolution. It is NOT VALID: alerts converted from a
+ * single-tenant installation keep resolutions outside it, and an UPDATE of such a row fails it.
+ */
+const ALLOWED_RESOLUTION = `resolution IN ('FRAUD', 'LEGITIMATE', 'DUPLICATE', 'FALSE_POSITIVE', 'INCONCLUSIVE')`;
 
 async function backfill(q: QueryRunner, sql: string): Promise<void> {
   let after: [string, string] = ['', '00000000-0000-0000-0000-000000000000'];
@@ -76,7 +85,7 @@ async function backfill(q: QueryRunner, sql: string): Promise<void> {
  *
  * Short locks (short-locks.ts): the columns are added nullable (catalog only), existing rows are
  * filled in committed batches, then NOT NULL is proven from a validated check. Rows inserted
- * meanwhile get their copies from the triggers (FILL_FUNCTIONS). Run again after an interruption,
+ * meanwhile get their copies from the triggers (fillFunctions). Run again after an interruption,
  * it carries on where it stopped.
  */
 export class AccountRefOnTransactionsAndAlerts1700000000101 implements MigrationInterface {
@@ -89,11 +98,19 @@ export class AccountRefOnTransactionsAndAlerts1700000000101 implements Migration
       if (!(await column(q, 'fraud_alerts', 'account_id'))) await q.query(`ALTER TABLE fraud_alerts ADD COLUMN account_id uuid`);
       if (!(await column(q, 'fraud_alerts', 'account_ref'))) await q.query(`ALTER TABLE fraud_alerts ADD COLUMN account_ref varchar(128)`);
       const [trigger] = await q.query(`SELECT 1 FROM pg_trigger WHERE tgname = 'transactions_account_ref' AND tgrelid = 'transactions'::regclass`);
-      if (!trigger) await q.query(FILL_FUNCTIONS);
+      if (!trigger) await q.query(fillFunctions(await readDeploymentRoles(q)));
     });
     await backfill(q, BACKFILL_TRANSACTIONS);
     await setNotNull(q, 'transactions', 'account_ref');
+    // Alerts holding a legacy resolution could not be filled under the resolution check: it is set
+    // aside while their copies are written (the API only writes resolutions it allows) and put back
+    // NOT VALID, also by a run that carries on after an interruption.
+    const [legacyResolution] = await q.query(`SELECT 1 FROM fraud_alerts WHERE NOT (${ALLOWED_RESOLUTION}) LIMIT 1`);
+    if (legacyResolution) await inShortTransaction(q, `ALTER TABLE fraud_alerts DROP CONSTRAINT IF EXISTS fraud_alerts_resolution_check`);
     await backfill(q, BACKFILL_ALERTS);
+    if (!(await constraintNamed(q, 'fraud_alerts', 'fraud_alerts_resolution_check'))) {
+      await inShortTransaction(q, `ALTER TABLE fraud_alerts ADD CONSTRAINT fraud_alerts_resolution_check CHECK (${ALLOWED_RESOLUTION}) NOT VALID`);
+    }
     await setNotNull(q, 'fraud_alerts', 'account_id');
     await setNotNull(q, 'fraud_alerts', 'account_ref');
   }

@@ -25,6 +25,8 @@ import { appRoleUrl } from '../config/database.config.js';
 import { type FraudGuardConfig, loadConfig } from '../config/fraudguard.config.js';
 import { ConfigError } from '../config/validate-config.js';
 import { createLogger, PinoNestLogger } from '../observability/logger.js';
+import { DEFAULT_TENANT_ID } from '../tenants/default-tenant.js';
+import { type Plan, PLAN_NAMES } from '../tenants/plans.js';
 import { CreateUserDto } from '../users/user.dto.js';
 import { AdminTenantListQuery, AdminTenantPatchDto, CreateTenantDto, TenantIdParam } from './admin-tenant.dto.js';
 import type { OperatorCommands } from './operator-commands.js';
@@ -52,11 +54,11 @@ interface CommandBase<Input> {
 interface ServiceCommand<Input> extends CommandBase<Input> {
   run(commands: OperatorCommands, input: Input, operator: OperatorOrigin): Promise<unknown>;
 }
-/** Work on the owner's connection alone (migrations: the app role may not exist yet). */
-interface OwnerCommand extends CommandBase<void> {
-  runAsOwner(ownerUrl: string): Promise<unknown>;
+/** Work without the application context: on the owner's connection (migrations: the app role may not exist yet), or the app role's. */
+interface OwnerCommand<Input> extends CommandBase<Input> {
+  runAsOwner(ownerUrl: string, input: Input, config: FraudGuardConfig): Promise<unknown>;
 }
-type Command = ServiceCommand<any> | OwnerCommand;
+type Command = ServiceCommand<any> | OwnerCommand<any>;
 
 const pipe = createValidationPipe();
 
@@ -138,24 +140,58 @@ function setStatus(status: 'SUSPENDED' | 'ACTIVE'): Pick<ServiceCommand<{ tenant
 
 const COMMANDS: Record<string, Command> = {
   migrate: {
-    summary: 'Apply pending database migrations (as the owner)',
-    usage: 'migrate',
-    options: {},
+    summary: 'Apply pending migrations (as the owner), adopting and converting a single-tenant database as start-up does',
+    usage: `migrate [--dry-run] [--tenant-plan ${PLAN_NAMES.join('|')}]`,
+    options: { 'dry-run': { type: 'boolean', default: false }, 'tenant-plan': { type: 'string' } },
     async parse(args) {
       noPositionals(args);
+      const plan = args.values['tenant-plan'];
+      if (plan !== undefined && !PLAN_NAMES.includes(plan as Plan)) throw new UsageError(`--tenant-plan: must be one of ${PLAN_NAMES.join(', ')}`);
+      return { dryRun: args.values['dry-run'] === true, tenantPlan: plan as Plan | undefined };
     },
-    async runAsOwner(ownerUrl) {
-      const { createOwnerDataSource } = await import('../database/data-source.js');
+    async runAsOwner(ownerUrl, { dryRun, tenantPlan }) {
+      const [{ createOwnerDataSource }, { migrateDatabase }, { planMigrations }] = await Promise.all([
+        import('../database/data-source.js'),
+        import('../database/legacy-adoption.js'),
+        import('../database/migration-plan.js'),
+      ]);
       const owner = createOwnerDataSource(ownerUrl);
       await owner.initialize();
       try {
-        const applied = await owner.runMigrations({ transaction: 'each' });
-        return { applied: applied.map((migration) => migration.name) };
+        if (dryRun) return await planMigrations(owner, { tenantPlan });
+        const run = await migrateDatabase(owner, { tenantPlan });
+        return {
+          database: run.inspection.state,
+          adopted: run.inspection.state === 'legacy',
+          applied: run.applied,
+          converted_tenant: run.convertedTenantPlan ? { tenant_id: DEFAULT_TENANT_ID, plan: run.convertedTenantPlan } : null,
+        };
       } finally {
         await owner.destroy();
       }
     },
-  } satisfies OwnerCommand,
+  } satisfies OwnerCommand<{ dryRun: boolean; tenantPlan?: Plan }>,
+  'app-role:password': {
+    summary: "Give this database's app role the password APP_DB_PASSWORD (migrations never change an existing role's)",
+    usage: 'app-role:password',
+    options: {},
+    async parse(args) {
+      noPositionals(args);
+      if (!process.env.APP_DB_PASSWORD) throw new UsageError('set APP_DB_PASSWORD to the new password');
+    },
+    async runAsOwner(ownerUrl) {
+      const [{ default: pg }, { quoteIdent, readDeploymentRoles }] = await Promise.all([import('pg'), import('../database/roles.js')]);
+      const client = new pg.Client({ connectionString: ownerUrl });
+      await client.connect();
+      try {
+        const { app } = await readDeploymentRoles(client);
+        await client.query(`ALTER ROLE ${quoteIdent(app)} PASSWORD ${client.escapeLiteral(process.env.APP_DB_PASSWORD!)}`);
+        return { role: app, password: 'changed' };
+      } finally {
+        await client.end();
+      }
+    },
+  } satisfies OwnerCommand<void>,
   'tenant:create': {
     summary: 'Create a tenant (audited as tenant.created)',
     usage: 'tenant:create --name <organization> --subdomain <sub> --admin-email <email> [--plan STARTER|PROFESSIONAL|ENTERPRISE] [--trial-days <n>] [--id <tenant_id>]',
@@ -277,6 +313,35 @@ const COMMANDS: Record<string, Command> = {
       return report;
     },
   } satisfies ServiceCommand<string[] | 'all'>,
+  'audit:seal': {
+    summary: "Seal the audit chains' pending rows now (one pass, as the API's sealer does); prints what it sealed and what is left",
+    usage: 'audit:seal [--batch <rows per transaction, default AUDIT_SEAL_BATCH>]',
+    options: { batch: { type: 'string' } },
+    async parse(args) {
+      noPositionals(args);
+      const batch = args.values.batch;
+      if (batch !== undefined && !(typeof batch === 'string' && /^[1-9][0-9]{0,5}$/.test(batch))) throw new UsageError('--batch: a whole number from 1 to 999999');
+      return { batch: batch === undefined ? undefined : Number(batch) };
+    },
+    async runAsOwner(ownerUrl, { batch }, config) {
+      const [{ default: pg }, { readSealStatus, runSealPass }] = await Promise.all([import('pg'), import('../audit/audit-seal.js')]);
+      // The app role, as the API's sealer: fg_audit_seal runs for the tenant the session names.
+      const client = new pg.Client({ connectionString: config.database.appDatabaseUrl ?? appRoleUrl(ownerUrl, await appRoleOf(ownerUrl), config.database.appDbPassword), application_name: 'fraudguard-cli' });
+      await client.connect();
+      try {
+        const pass = await runSealPass(client, { batch: batch ?? config.database.auditSealBatch });
+        const pending = await readSealStatus(client);
+        return {
+          sealed: pass.sealed,
+          tenants: pass.tenants,
+          pending: pending.map((tenant) => ({ tenant_id: tenant.tenantId, rows: tenant.pending, oldest: tenant.oldest })),
+          ...(pending.length ? { pending_note: 'rows of transactions still open when the pass began are sealed by a later pass' } : {}),
+        };
+      } finally {
+        await client.end();
+      }
+    },
+  } satisfies OwnerCommand<{ batch?: number }>,
 };
 
 function help(): string {
@@ -296,6 +361,18 @@ function commandHelp(command: Command): string {
   return `Usage: npm run cli -- ${command.usage}\n\n${command.summary}.\nExit codes: 0 ok, 1 failure, 2 usage error.`;
 }
 
+/** The app role recorded in the database of `ownerUrl` (roles.ts). */
+async function appRoleOf(ownerUrl: string): Promise<string> {
+  const [{ default: pg }, { readDeploymentRoles }] = await Promise.all([import('pg'), import('../database/roles.js')]);
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    return (await readDeploymentRoles(client)).app;
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * The application context for one command, closed when the command is done. Nest's and the
  * services' log lines go to stderr, only errors unless LOG_LEVEL asks for debug: stdout is the
@@ -308,8 +385,10 @@ async function withApplication<T>(config: FraudGuardConfig, ownerUrl: string, wo
     import('./operator-commands.js'),
   ]);
   const level = ['debug', 'trace'].includes(config.app.logLevel) ? config.app.logLevel : 'error';
-  const appUrl = config.database.appDatabaseUrl ?? appRoleUrl(ownerUrl, config.database.appDbPassword);
-  const context = await NestFactory.createApplicationContext(CliModule.forRoot(config, ownerUrl, appUrl), {
+  const appUrl = config.database.appDatabaseUrl ?? appRoleUrl(ownerUrl, await appRoleOf(ownerUrl), config.database.appDbPassword);
+  // The API's background audit sealer stays off in a CLI process (`audit:seal` runs a pass on demand).
+  const cliConfig: FraudGuardConfig = { ...config, database: { ...config.database, auditSealer: false } };
+  const context = await NestFactory.createApplicationContext(CliModule.forRoot(cliConfig, ownerUrl, appUrl), {
     logger: new PinoNestLogger(createLogger(level, pino.destination({ fd: 2, sync: true }))),
     abortOnError: false,
   });
@@ -349,7 +428,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     const result =
       'runAsOwner' in command
-        ? await command.runAsOwner(ownerUrl)
+        ? await command.runAsOwner(ownerUrl, input, config)
         : await withApplication(config, ownerUrl, (commands) => command.run(commands, input, operatorOrigin()));
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return EXIT_OK;

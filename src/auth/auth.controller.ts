@@ -2,16 +2,18 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/authenticated.decorator.js';
 import { ApiProblems, Problem, problemDoc } from '../common/problem.schema.js';
+import { PublicRateLimit } from '../rate-limit/public-rate-limit.js';
 import { ForgotPasswordDto, LoginDto, RefreshTokenDto, ResetPasswordDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 import { RequestHost } from './request-host.decorator.js';
 
 const EXAMPLE_REFRESH_TOKEN = 'fgr_ZGVmYXVsdC10ZW5hbnQtMDAx.hoCdfRVz4pZW-ph0RYyXa8MumzWtmSLUzn0_DDEQ4_U';
 
-/** Public by nature: the body carries the credential (password, refresh or reset token). */
+/** Public by nature: the body carries the credential (password, refresh or reset token). Counted per client IP, login and reset also per e-mail. */
 @ApiTags('Auth')
 @Controller('auth')
 @Public()
+@PublicRateLimit('auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
@@ -33,6 +35,7 @@ export class AuthController {
     Problem.tenantSuspended(),
     problemDoc(429, 'login-locked', 'Too many failed logins', 'Too many failed logins for this account; try again in 300 seconds'),
   )
+  @PublicRateLimit('login')
   login(@Body() dto: LoginDto, @RequestHost() host: string | undefined) {
     return this.auth.login(dto, host);
   }
@@ -68,6 +71,7 @@ export class AuthController {
     description: 'Taken into account; a known user receives an e-mail',
     schema: { type: 'object', properties: { status: { type: 'string', enum: ['accepted'] } }, required: ['status'] },
   })
+  @PublicRateLimit('password-reset')
   forgotPassword(@Body() dto: ForgotPasswordDto, @RequestHost() host: string | undefined) {
     return this.auth.forgotPassword(dto, host);
   }

@@ -23,12 +23,18 @@ export const SLUG_BY_STATUS: Record<number, string> = {
   503: 'service-unavailable',
 };
 
-/** PostgreSQL and pool failures that mean "the database cannot serve now", not "bad request". */
+/**
+ * PostgreSQL and pool failures that mean "the database cannot serve now", not "bad request" — among
+ * them a login the server refuses (class 28: wrong password, role gone or NOLOGIN; 3D000: database
+ * gone; any FATAL, such as CONNECT revoked): a configuration or operator matter, never a bug.
+ */
 function isUnavailable(error: any): boolean {
   const code: string | undefined = error?.code ?? error?.driverError?.code;
   const message: string = error?.message ?? '';
   return (
-    /^(08|53|57P)/.test(code ?? '') ||
+    /^(08|28|53|57P)/.test(code ?? '') ||
+    code === '3D000' ||
+    (error?.severity ?? error?.driverError?.severity) === 'FATAL' ||
     code === '57014' || // statement timeout / cancelled
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||

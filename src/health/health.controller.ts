@@ -25,12 +25,17 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers as the app role and every migration is applied. */
+  /**
+   * Readiness: the database answers as the app role and every migration is applied. Redis only
+   * degrades the service (rate limits fail open to per-process counts), so an unreachable Redis is
+   * reported as `degraded` and the instance stays ready: an orchestrator must not pull every
+   * instance during a Redis outage.
+   */
   @Get('ready')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Readiness',
-    description: 'The database answers as the application role with every migration applied, and Redis answers when configured: route traffic here only then.',
+    description: 'The database answers as the application role with every migration applied: route traffic here only then. Redis, when configured, is `ok` or `degraded` (an unreachable Redis only degrades the service: the instance stays ready).',
   })
   @ApiOkResponse({
     schema: {
@@ -50,8 +55,8 @@ export class HealthController {
     if (!this.redis.configured) return { status: 'ready', database: 'ok' };
     try {
       await this.redis.ping();
-    } catch (error) {
-      throw new ProblemException(503, 'not-ready', 'Not ready', `redis unreachable: ${(error as Error).message}`);
+    } catch {
+      return { status: 'ready', database: 'ok', redis: 'degraded' };
     }
     return { status: 'ready', database: 'ok', redis: 'ok' };
   }

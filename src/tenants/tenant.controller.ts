@@ -4,6 +4,7 @@ import type { AuthContext } from '../common/auth-context.js';
 import { Auth } from '../common/auth.decorator.js';
 import { Authenticated, Public } from '../common/authenticated.decorator.js';
 import { ApiProblems, Problem } from '../common/problem.schema.js';
+import { PublicRateLimit } from '../rate-limit/public-rate-limit.js';
 import { SignupDto, TenantUpdateDto, TenantView } from './tenant.dto.js';
 import { TenantService } from './tenant.service.js';
 
@@ -39,9 +40,9 @@ export class TenantController {
   })
   @ApiProblems(
     Problem.conflict('subdomain-taken', 'Subdomain taken', 'This subdomain is already taken', { conflicts: ['subdomain'] }),
-    Problem.conflict('email-taken', 'E-mail taken', 'An organization with this admin e-mail already exists', { conflicts: ['admin_email'] }),
     Problem.forbidden('signup-disabled', 'Signup disabled', 'Self-service signup is not open on this installation'),
   )
+  @PublicRateLimit('signup')
   signup(@Body() dto: SignupDto) {
     return this.tenants.signup(dto);
   }

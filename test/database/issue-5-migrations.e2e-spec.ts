@@ -22,7 +22,7 @@ describe('migrations 0030 (audit hash chain) and 0031 (platform role)', () => {
       await withClient(db.ownerUrl, async (c) => {
         const columns = await c.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'audit_logs' AND column_name IN ('hash', 'prev_hash')`);
         expect(columns.rows).toEqual([]);
-        const grants = await c.query(`SELECT count(*)::int AS n FROM information_schema.role_table_grants WHERE grantee = 'fraudguard_platform'`);
+        const grants = await c.query(`SELECT count(*)::int AS n FROM information_schema.role_table_grants WHERE grantee = '${db.roles.platform}'`);
         expect(grants.rows[0].n).toBe(0);
         // Legacy rows, as a pre-0030 database would have them.
         await c.query(`INSERT INTO audit_logs (tenant_id, action) VALUES ('default-tenant-001', 'legacy.one'), ('default-tenant-001', 'legacy.two')`);

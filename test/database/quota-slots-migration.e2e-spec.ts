@@ -50,7 +50,7 @@ describe('migration 0060 (quota slots)', () => {
         `SELECT grantee, privilege_type FROM information_schema.role_routine_grants WHERE routine_name = 'fg_quota_reserve' ORDER BY grantee`,
       );
       expect(grants.rows.map((row) => row.grantee)).not.toContain('PUBLIC');
-      expect(grants.rows).toContainEqual({ grantee: 'fraudguard_app', privilege_type: 'EXECUTE' });
+      expect(grants.rows).toContainEqual({ grantee: db.roles.app, privilege_type: 'EXECUTE' });
     });
   });
 });

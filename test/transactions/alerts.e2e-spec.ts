@@ -115,6 +115,22 @@ describe('fraud alerts API', () => {
     expect(cleared.body).toMatchObject({ assignee_id: null, note: null });
   });
 
+  it('asks for a resolution when a converted alert holds one from the single-tenant installation, and leaves it unchanged', async () => {
+    const id = await raiseAlert(12.5);
+    await withClient(t.db.ownerUrl, async (client) => {
+      // What a converted database holds: migration 0020's check is NOT VALID there, legacy rows keep their value.
+      await client.query(`ALTER TABLE fraud_alerts DROP CONSTRAINT fraud_alerts_resolution_check`);
+      await client.query(`UPDATE fraud_alerts SET handled = true, resolution = 'CONFIRMED_FRAUD' WHERE id = $1`, [id]);
+      await client.query(`ALTER TABLE fraud_alerts ADD CONSTRAINT fraud_alerts_resolution_check CHECK (resolution IN ('FRAUD', 'LEGITIMATE', 'DUPLICATE', 'FALSE_POSITIVE', 'INCONCLUSIVE')) NOT VALID`);
+    });
+    const refused = await patch(a, id, { note: 'looked at it' }).expect(422);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.body).toMatchObject({ type: expect.stringMatching(/legacy-resolution$/), errors: [{ field: 'resolution' }] });
+    expect((await request(t.http).get(`/api/v1/alerts/${id}`).set('X-API-Key', a.apiKey).expect(200)).body).toMatchObject({ resolution: 'CONFIRMED_FRAUD', note: null });
+    const resolved = await patch(a, id, { note: 'looked at it', resolution: 'FRAUD' }).expect(200);
+    expect(resolved.body).toMatchObject({ resolution: 'FRAUD', note: 'looked at it', handled: true });
+  });
+
   it("answers another tenant's alert with 404 on GET and PATCH, and a malformed id with 400", async () => {
     await request(t.http).get(`/api/v1/alerts/${bRows.alertId}`).set('X-API-Key', a.apiKey).expect(404);
     await patch(a, bRows.alertId, { handled: true }).expect(404);
