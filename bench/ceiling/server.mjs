@@ -104,7 +104,7 @@ app.post('/api/v1/transactions', async (request, reply) => {
         one(body.metadata === undefined ? undefined : JSON.stringify(body.metadata)),
         [], [], [], [], [],
         JSON.stringify([profile]), [accountId],
-        [body.account_ref], [], [],
+        [body.account_ref],
         null, 'transaction.create', 'transaction', id, request.ip, request.headers['user-agent'] ?? null, request.id, null,
         JSON.stringify({ amount: body.amount, currency: body.currency, status: 'APPROVED', risk_score: 0 }), 'INFO',
       ],

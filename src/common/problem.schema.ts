@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema, DECORATORS, getSchemaPath } from '@nestjs/swagger';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { STATUS_CODES } from 'node:http';
-import { PROBLEM_BASE } from './problem.js';
+import { NO_TENANT_DETAIL, PROBLEM_BASE, unsupportedMediaTypeDetail } from './problem.js';
 import { SLUG_BY_STATUS } from './problem.filter.js';
 
 @ApiSchema({ name: 'FieldError' })
@@ -50,7 +50,7 @@ export const Problem = {
     problemDoc(400, 'validation-error', 'Validation failed', message, { errors: [{ field, message }] }),
   badRequest: (detail: string) => problemDoc(400, 'bad-request', 'Bad Request', detail),
   invalidCursor: () => problemDoc(400, 'invalid-cursor', 'Invalid cursor', 'starting_after is not a cursor issued by this API'),
-  noTenant: () => problemDoc(401, 'no-tenant', 'Unauthorized', 'No tenant identified'),
+  noTenant: () => problemDoc(401, 'no-tenant', 'Unauthorized', NO_TENANT_DETAIL),
   invalidApiKey: () => problemDoc(401, 'invalid-api-key', 'Invalid API key', 'The API key is not valid'),
   invalidToken: () => problemDoc(401, 'invalid-token', 'Invalid token', 'The access token is invalid or expired'),
   invalidAdminToken: () => problemDoc(401, 'invalid-admin-token', 'Unauthorized', 'A valid X-Admin-Token is required'),
@@ -65,7 +65,7 @@ export const Problem = {
   notFound: (resource: string) => problemDoc(404, 'not-found', 'Not Found', `${resource} not found`),
   conflict: (slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}) => problemDoc(409, slug, title, detail, extensions),
   payloadTooLarge: () => problemDoc(413, 'payload-too-large', 'Payload Too Large', 'Request body is too large'),
-  unsupportedMediaType: () => problemDoc(415, 'unsupported-media-type', 'Unsupported Media Type', 'Unsupported Media Type: text/plain'),
+  unsupportedMediaType: () => problemDoc(415, 'unsupported-media-type', 'Unsupported Media Type', unsupportedMediaTypeDetail('text/plain')),
   unprocessable: (slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}) => problemDoc(422, slug, title, detail, extensions),
   rateLimited: () =>
     problemDoc(429, 'rate-limited', 'Too many requests', 'The rate limit of this API key (600 requests per minute) is exhausted', {

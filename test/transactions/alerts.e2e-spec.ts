@@ -78,9 +78,12 @@ describe('fraud alerts API', () => {
     expect(one.body).toMatchObject({ account_id: byRef.body.account_id, account_ref: 'alert-acc-1', transaction: { account_id: byRef.body.account_id, account_ref: 'alert-acc-1' } });
     const patched = await patch(a, byId.body.data[0].alert_id, { note: 'checking' }).expect(200);
     expect(patched.body).toMatchObject({ account_id: account.body.id, account_ref: 'alert-acc-2' });
-    // A row written behind the API's back gets its account from its transaction (the insert trigger).
+    // Rows written behind the API's back (no account_ref stored) show their account's too.
     const seeded = await request(t.http).get(`/api/v1/alerts/${bRows.alertId}`).set('X-API-Key', b.apiKey).expect(200);
     expect(seeded.body).toMatchObject({ account_id: bRows.accountId, account_ref: expect.stringMatching(/^acc-/) });
+    expect(seeded.body.transaction).toMatchObject({ account_id: bRows.accountId, account_ref: seeded.body.account_ref });
+    const listed2 = await request(t.http).get('/api/v1/transactions').set('X-API-Key', b.apiKey).expect(200);
+    expect(listed2.body.data.map((x: any) => [x.id, x.account_ref])).toEqual([[bRows.transactionId, seeded.body.account_ref]]);
   });
 
   it('works an alert: resolution implies handled, assignee must be a user of the tenant, each change audited with old and new values', async () => {
