@@ -128,7 +128,7 @@ describe('TenantService', () => {
       });
       expect(users).toEqual([{ tenantId, email: 'ada@acme.example', passwordHash: 'hash:Signup-Password-1', fullName: 'Ada', role: 'ADMIN' }]);
       expect(tenants.keys).toEqual([expect.objectContaining({
-        tenantId, keyName: 'Default key', scopes: ['read:transactions', 'write:transactions', 'read:alerts'], rateLimitPerMinute: 1_000, createdBy: 1,
+        tenantId, keyName: 'Default key', scopes: ['read:transactions', 'write:transactions', 'read:accounts', 'write:accounts', 'read:alerts', 'write:alerts', 'read:audit'], rateLimitPerMinute: 1_000, createdBy: 1,
       })]);
       expect(hashApiKey(answer.api_key)).toBe(tenants.keys[0].keyHash);
       expect(answer).toMatchObject({ tenant_id: tenantId, status: 'TRIAL', max_users: 25, api_key_id: 1, admin_user: { id: 1, email: 'ada@acme.example', full_name: 'Ada', role: 'ADMIN' } });

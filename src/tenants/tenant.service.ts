@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_KEY_SCOPES, generateApiKey } from '../api-keys/api-key.token.js';
+import { INTEGRATOR_KEY_SCOPES, generateApiKey } from '../api-keys/api-key.token.js';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { PasswordHasher } from '../auth/password.hasher.js';
 import type { AuthContext } from '../common/auth-context.js';
@@ -87,7 +87,7 @@ export class TenantService {
     const admin = (await this.users.create(tenantId, { email: dto.admin_email, passwordHash, fullName: dto.admin_name, role: 'ADMIN' }))!;
     const issued = generateApiKey();
     const key = await this.tenants.createApiKey(tenantId, {
-      keyName: 'Default key', keyHash: issued.hash, keyPrefix: issued.prefix, scopes: DEFAULT_KEY_SCOPES,
+      keyName: 'Default key', keyHash: issued.hash, keyPrefix: issued.prefix, scopes: INTEGRATOR_KEY_SCOPES,
       rateLimitPerMinute: limits.default_key_rate_limit_per_minute, createdBy: admin.id,
     });
 
