@@ -8,7 +8,7 @@ function problem(status: number, slug: string, detail?: string, title = STATUS_C
   return { type: PROBLEM_BASE + slug, title, status, detail };
 }
 
-const SLUG_BY_STATUS: Record<number, string> = {
+export const SLUG_BY_STATUS: Record<number, string> = {
   400: 'bad-request',
   401: 'unauthorized',
   403: 'forbidden',
