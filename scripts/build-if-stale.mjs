@@ -11,7 +11,8 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// The checkout this script belongs to; BUILD_ROOT points it at another (its test uses a scratch one).
+const root = process.env.BUILD_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const INPUTS = ['src', 'migrations', 'ormconfig.ts', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json', 'package-lock.json'];
 const BUILT = path.join(root, 'dist/src/main.js');
 
