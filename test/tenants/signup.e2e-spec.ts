@@ -27,6 +27,24 @@ describe('tenant signup', () => {
   });
   afterAll(() => t.close());
 
+  it("names the admin with full_name's name everywhere: admin_full_name in, admin_full_name and admin_user.full_name out; admin_name still accepted alone", async () => {
+    const res = await request(t.http).post('/api/v1/tenants/signup').send(signupBody({ admin_full_name: 'Ada Lovelace' })).expect(201);
+    expect(res.body).toMatchObject({ admin_full_name: 'Ada Lovelace', admin_user: { full_name: 'Ada Lovelace' } });
+    expect(res.body).not.toHaveProperty('admin_name');
+    const me = await request(t.http).get('/api/v1/tenants/me').set('X-API-Key', res.body.api_key).expect(200);
+    expect(me.body).toMatchObject({ admin_full_name: 'Ada Lovelace' });
+
+    const { admin_full_name: _, ...legacy } = signupBody({ admin_name: 'Grace Hopper' });
+    const old = await request(t.http).post('/api/v1/tenants/signup').send(legacy).expect(201);
+    expect(old.body).toMatchObject({ admin_full_name: 'Grace Hopper', admin_user: { full_name: 'Grace Hopper' } });
+
+    const both = await request(t.http).post('/api/v1/tenants/signup').send(signupBody({ admin_name: 'Ada' })).expect(400);
+    expect(both.body.errors).toEqual([{ field: 'admin_name', message: 'admin_name is the former name of admin_full_name: send admin_full_name only' }]);
+    const { admin_full_name: __, ...nameless } = signupBody();
+    const none = await request(t.http).post('/api/v1/tenants/signup').send(nameless).expect(400);
+    expect(none.body.errors.map((e: any) => e.field)).toContain('admin_full_name');
+  });
+
   it('test_create_tenant: creates a TRIAL tenant with the plan limits, an argon2id ADMIN, a default key and audit rows', async () => {
     const body = signupBody({ subdomain: 'TestCorp-Create', plan: 'PROFESSIONAL', admin_phone: '+49 30 1234567' });
     const res = await request(t.http).post('/api/v1/tenants/signup').send(body).expect(201);
