@@ -60,7 +60,7 @@ function me(d: Deployment): Promise<Response> {
 
 function cli(ownerUrl: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.resolve('dist/src/admin/cli.js'), ...args, '--json'], {
+    const child = spawn(process.execPath, [path.resolve('dist/src/admin/cli.js'), ...args], {
       env: { PATH: process.env.PATH, DATABASE_URL: ownerUrl, LOG_LEVEL: 'error', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
