@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { appPassword, benchDatabases, BUSY_ACCOUNTS, databaseUrl, root, settings, timed, withClient } from './harness.mjs';
 
 export const BIG_TENANT = 'benchbig-00001';
-/** One busy tenant, and ten tenants that share the same load between them (issue 13). */
+/** One busy tenant, and ten tenants that share the same load between them. */
 export const BUSY_TENANT = 'benchbusy-00001';
 export const SPREAD_TENANTS = Array.from({ length: 10 }, (_, i) => `benchspread-${String(i + 1).padStart(5, '0')}`);
 

@@ -3,7 +3,7 @@ import { quotedRoles, readDeploymentRoles } from '../src/database/roles.js';
 import { definerFunction, protectTenantTable, unprotectTenantTable } from './row-level-security.js';
 
 /**
- * Migration 10 (issue 3): what login, refresh tokens, password resets, lockout and signup need.
+ * Migration 10: what login, refresh tokens, password resets, lockout and signup need.
  *
  * - tenant_users gets a failure counter and a lock for per-account lockout, stored in the database
  *   so every API instance sees the same count.

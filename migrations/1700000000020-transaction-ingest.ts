@@ -6,7 +6,7 @@ import { protectTenantTable, unprotectTenantTable } from './row-level-security.j
 import { buildIndexConcurrently, inShortTransaction } from './short-locks.js';
 
 /**
- * Issue 4 (transaction ingest):
+ * Migration 20, transaction ingest:
  * - idempotency_keys: the stored response of a create request per (tenant, Idempotency-Key),
  *   written in the request's own transaction, kept at least IDEMPOTENCY_TTL_HOURS.
  * - tenant_monthly_usage: one counter row per tenant and UTC month, bumped by a conditional upsert

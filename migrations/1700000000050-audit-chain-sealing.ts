@@ -139,9 +139,9 @@ function sealFunction(owner: string, app: string): string {
 }
 
 /**
- * Issue 13: audited writes no longer serialise a tenant. Until now the chain trigger took a
- * per-tenant advisory lock until COMMIT to read the previous hash; now it only stamps the row with
- * its transaction id (`txid`) and leaves it unsealed (hash, prev_hash and `seq` NULL, whatever the
+ * Migration 50: audited writes do not serialise a tenant. The chain trigger that migration 30 made
+ * took a per-tenant advisory lock until COMMIT to read the previous hash; this one only stamps the
+ * row with its transaction id (`txid`) and leaves it unsealed (hash, prev_hash and `seq` NULL, whatever the
  * writer sent). A sealer links the rows afterwards (fg_audit_seal, run by the leading API process or
  * the CLI): per tenant, in (txid, id) order, once no transaction that could still add a row below
  * them is running, so the sealed prefix is final and the chain grows at its end only.

@@ -132,7 +132,7 @@ const RESERVE_FUNCTION = `
   $fn$`;
 
 /**
- * Issue 13: the monthly quota without a hot row. tenant_monthly_usage gets a `slot` in its key, so
+ * Migration 60: the monthly quota without a hot row. tenant_monthly_usage gets a `slot` in its key, so
  * a tenant's month is QUOTA_SLOTS counter rows (usage = their sum) and concurrent ingests of one
  * tenant add to different rows; fg_quota_reserve (above) keeps the quota exact.
  *

@@ -45,6 +45,9 @@ export function problemDoc(status: number, slug: string, title: string, detail: 
 export const Problem = {
   validation: (field = 'limit', message = 'limit must not be greater than 100') =>
     problemDoc(400, 'validation-error', 'Validation failed', 'The request is not valid: see errors[]', { errors: [{ field, message }] }),
+  /** A path parameter refused by IdParam / ParseUuidPipe: the message is also the detail. */
+  invalidParameter: (field: string, message: string) =>
+    problemDoc(400, 'validation-error', 'Validation failed', message, { errors: [{ field, message }] }),
   badRequest: (detail: string) => problemDoc(400, 'bad-request', 'Bad Request', detail),
   invalidCursor: () => problemDoc(400, 'invalid-cursor', 'Invalid cursor', 'starting_after is not a cursor issued by this API'),
   noTenant: () => problemDoc(401, 'no-tenant', 'Unauthorized', NO_TENANT_DETAIL),

@@ -50,7 +50,6 @@ class FakeTenantRepository implements Partial<Record<keyof TenantRepository, unk
     return this.findById(tenantId);
   }
   async update(tenantId: string, changes: TenantChanges) {
-    if (changes.adminEmail === 'taken@example.com') return { conflict: 'admin_email' as const };
     const tenant = this.tenants.find((row) => row.tenantId === tenantId)!;
     const { mlConfig, ...replaced } = changes;
     for (const [key, value] of Object.entries(replaced)) if (value !== undefined) Object.assign(tenant, { [key]: value });
@@ -128,7 +127,7 @@ describe('TenantService', () => {
       });
       expect(users).toEqual([{ tenantId, email: 'ada@acme.example', passwordHash: 'hash:Signup-Password-1', fullName: 'Ada', role: 'ADMIN' }]);
       expect(tenants.keys).toEqual([expect.objectContaining({
-        tenantId, keyName: 'Default key', scopes: ['read:transactions', 'write:transactions', 'read:alerts'], rateLimitPerMinute: 1_000, createdBy: 1,
+        tenantId, keyName: 'Default key', scopes: ['read:transactions', 'write:transactions', 'read:accounts', 'write:accounts', 'read:alerts', 'write:alerts', 'read:audit'], rateLimitPerMinute: 1_000, createdBy: 1,
       })]);
       expect(hashApiKey(answer.api_key)).toBe(tenants.keys[0].keyHash);
       expect(answer).toMatchObject({ tenant_id: tenantId, status: 'TRIAL', max_users: 25, api_key_id: 1, admin_user: { id: 1, email: 'ada@acme.example', full_name: 'Ada', role: 'ADMIN' } });
@@ -198,9 +197,8 @@ describe('TenantService', () => {
       expect(audit.record).not.toHaveBeenCalled();
     });
 
-    it('refuses settings over 16 KiB of JSON (400) and an admin e-mail another organization has (409)', async () => {
+    it('refuses settings over 16 KiB of JSON (400)', async () => {
       expect(await refusal(service().update(admin, { settings: { blob: 'x'.repeat(16 * 1024) } }))).toMatchObject({ status: 400, slug: 'validation-error' });
-      expect(await refusal(service().update(admin, { admin_email: 'taken@example.com' }))).toEqual({ status: 409, slug: 'email-taken', conflicts: ['admin_email'] });
     });
 
     it('reports usage against the plan: percentage to two decimals, storage in bytes and GB', async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_KEY_SCOPES, generateApiKey } from '../api-keys/api-key.token.js';
+import { INTEGRATOR_KEY_SCOPES, generateApiKey } from '../api-keys/api-key.token.js';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { PasswordHasher } from '../auth/password.hasher.js';
 import type { AuthContext } from '../common/auth-context.js';
@@ -17,10 +17,9 @@ import { TenantChanges, TenantConflict, TenantRepository } from './tenant.reposi
 const TRIAL_DAYS = 14;
 const MAX_SETTINGS_BYTES = 16 * 1024;
 
-function taken(what: TenantConflict, conflicts: TenantConflict[]): ProblemException {
-  return what === 'subdomain'
-    ? new ProblemException(409, 'subdomain-taken', 'Subdomain taken', 'This subdomain is already taken', { conflicts })
-    : new ProblemException(409, 'email-taken', 'E-mail taken', 'An organization with this admin e-mail already exists', { conflicts });
+/** A unique value another organization holds: the subdomain (the admin e-mail is not unique). */
+function taken(_what: TenantConflict, conflicts: TenantConflict[]): ProblemException {
+  return new ProblemException(409, 'subdomain-taken', 'Subdomain taken', 'This subdomain is already taken', { conflicts });
 }
 
 /** The fields of TenantUpdateDto, as entity properties. */
@@ -87,7 +86,7 @@ export class TenantService {
     const admin = (await this.users.create(tenantId, { email: dto.admin_email, passwordHash, fullName: adminFullNameOf(dto)!, role: 'ADMIN' }))!;
     const issued = generateApiKey();
     const key = await this.tenants.createApiKey(tenantId, {
-      keyName: 'Default key', keyHash: issued.hash, keyPrefix: issued.prefix, scopes: DEFAULT_KEY_SCOPES,
+      keyName: 'Default key', keyHash: issued.hash, keyPrefix: issued.prefix, scopes: INTEGRATOR_KEY_SCOPES,
       rateLimitPerMinute: limits.default_key_rate_limit_per_minute, createdBy: admin.id,
     });
 

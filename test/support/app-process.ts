@@ -25,7 +25,7 @@ export interface AppProcess {
 }
 
 /** `node dist/src/main.js` as deployed (npm test builds first), on a loopback port, against `ownerUrl`. */
-export async function startAppProcess(ownerUrl: string, env: Record<string, string> = {}): Promise<AppProcess> {
+export async function startAppProcess(ownerUrl: string, env: Record<string, string> = {}, options: { startTimeoutMs?: number } = {}): Promise<AppProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.resolve('dist/src/main.js')], {
     env: {
@@ -48,7 +48,7 @@ export async function startAppProcess(ownerUrl: string, env: Record<string, stri
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const baseUrl = `http://127.0.0.1:${port}`;
   // Bounds a start that hangs; a start that converts a big legacy database on a busy machine takes a while.
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`app exited during start-up:\n${stdout}\n${stderr}`);
     try {
