@@ -58,7 +58,13 @@ export const Problem = {
   insufficientScope: (scopes: readonly string[]) =>
     problemDoc(403, 'insufficient-scope', 'Insufficient scope', `The API key lacks the scope ${scopes.join(', ')}`, { missing_scopes: [...scopes] }),
   insufficientRole: (role: string) => problemDoc(403, 'insufficient-role', 'Insufficient role', `This route requires the ${role} role or higher`),
-  tenantMismatch: () => problemDoc(403, 'tenant-mismatch', 'Tenant mismatch', 'The API key and the access token belong to different tenants'),
+  tenantMismatch: (apiKeys = true) =>
+    problemDoc(
+      403,
+      'tenant-mismatch',
+      'Tenant mismatch',
+      apiKeys ? 'The API key and the access token belong to different tenants' : 'The host acme.fraudguard.example belongs to another tenant than the credentials',
+    ),
   tenantSuspended: () => problemDoc(403, 'tenant-suspended', 'Tenant suspended', 'This organization is suspended'),
   forbidden: (slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}) => problemDoc(403, slug, title, detail, extensions),
   planLimit: (detail: string, extensions: Record<string, unknown> = {}) => problemDoc(403, 'plan-limit', 'Plan limit reached', detail, extensions),
