@@ -92,7 +92,7 @@ function scenarios(systems, db) {
         ok: (json) => typeof json?.data?.createTransaction?.transaction?.id === 'string',
       },
     },
-    // Issue 13: one tenant's load, and the same load spread over ten tenants, side by side.
+    // One tenant's load, and the same load spread over ten tenants, side by side.
     on('fg-ingest-busy', fg, 'ingest-busy'),
     on('fg-ingest-spread10', fg, 'ingest-spread10'),
     on('fg-batch', fg, 'batch'),
@@ -195,7 +195,7 @@ function report(results, memory, started, loadBefore, autovacuum) {
 
 
 /**
- * Issue 13's table: the busy tenant against the same load spread over ten tenants and against the
+ * The busy tenant's table: the busy tenant against the same load spread over ten tenants and against the
  * ceiling, the busy tenant's batch, and the audit sealing lag during the busy scenarios.
  */
 function busyReport(results) {
@@ -204,7 +204,7 @@ function busyReport(results) {
   const cpu = (id) => (results[id] ? `${fmt(cpuOf(id, 'server'), 2)} / ${fmt(cpuOf(id, 'postgres'), 2)}` : '–');
   const rows = [];
   const row = (...cells) => rows.push(`| ${cells.join(' | ')} |`);
-  row('Busy tenant (issue 13, median of rounds)', 'Value', 'Reference', 'Ratio', 'Target', 'Met');
+  row('Busy tenant (median of rounds)', 'Value', 'Reference', 'Ratio', 'Target', 'Met');
   row('---', '---:', '---:', '---:', '---', '---');
   const busy = m('fg-ingest-busy', 'rps');
   const spread = m('fg-ingest-spread10', 'rps');

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:conversion`: how long the conversion of a big single-tenant database makes its
- * readers and writers wait (issue 14; the result table is in docs/upgrading.md).
+ * readers and writers wait (the result table is in docs/upgrading.md).
  *
  * 1. Creates BENCH_CONVERSION_DB (default fg_bench_conversion, dropped first) on the server of
  *    BENCH_DATABASE_URL or DATABASE_URL (a superuser URL; default postgres://postgres@127.0.0.1:5432/postgres)

@@ -36,7 +36,7 @@ export const appPassword = env.APP_DB_PASSWORD || 'fraudguard_app_dev';
 /** Enables FraudGuard's /metrics (X-Admin-Token), where the audit sealing lag is read. */
 export const adminToken = env.BENCH_ADMIN_TOKEN || 'bench-only-admin-token-0123456789abcdef';
 
-/** The busy tenant's (and each spread tenant's) account refs: the load issue 13 describes. */
+/** The busy tenant's (and each spread tenant's) account refs: one tenant's load, and the same load spread over ten. */
 export const BUSY_ACCOUNTS = 1000;
 export const SEAL_LAG_GAUGE = 'fraudguard_audit_seal_lag_seconds';
 

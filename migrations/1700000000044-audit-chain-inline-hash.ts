@@ -18,7 +18,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * (`::pg_catalog.text`). Temporary tables and types are searched before `pg_catalog` unless the path
  * says otherwise, so an unqualified `::text` would let a session that created its own temporary
  * `text` type, with casts to it, decide what gets hashed. Neither function is SECURITY DEFINER; both
- * run with the caller's rights under RLS, as before.
+ * run with the caller's rights under RLS.
  */
 export const AUDIT_HASH_BODY = `
   SELECT pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.jsonb_build_array(

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { readDeploymentRoles } from '../src/database/roles.js';
 import { definerFunction } from './row-level-security.js';
 
 const OLD_LOGIN_LOOKUP = `
@@ -27,6 +28,7 @@ export class LoginLookupOneAccount1700000000080 implements MigrationInterface {
   name = 'LoginLookupOneAccount1700000000080';
 
   async up(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
     await q.query(`
       DROP FUNCTION fg_login_candidates(text);
       DROP FUNCTION fg_signup_conflicts(text, text);
@@ -46,6 +48,7 @@ export class LoginLookupOneAccount1700000000080 implements MigrationInterface {
             AND (p_subdomain IS NULL OR t.subdomain = lower(p_subdomain))
           ORDER BY u.created_at NULLS LAST, u.tenant_id, u.id
           LIMIT 1`,
+        roles,
       ),
     );
     await q.query(
@@ -58,11 +61,13 @@ export class LoginLookupOneAccount1700000000080 implements MigrationInterface {
             AND (p_subdomain IS NULL OR t.subdomain = lower(p_subdomain))
           ORDER BY u.created_at NULLS LAST, u.tenant_id, u.id
           LIMIT 10`,
+        roles,
       ),
     );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
     // Fails while two organizations share an admin e-mail: merge or rename them first.
     await q.query(`
       DROP FUNCTION fg_account_lookup(text, text);
@@ -76,6 +81,7 @@ export class LoginLookupOneAccount1700000000080 implements MigrationInterface {
                 is_active boolean, tenant_status varchar, trial_ends_at timestamptz,
                 failed_login_count integer, locked_until timestamptz)`,
         OLD_LOGIN_LOOKUP,
+        roles,
       ),
     );
     await q.query(
@@ -84,6 +90,7 @@ export class LoginLookupOneAccount1700000000080 implements MigrationInterface {
         `TABLE (subdomain_taken boolean, email_taken boolean)`,
         `SELECT EXISTS (SELECT 1 FROM public.tenants WHERE subdomain = lower(p_subdomain)),
                 EXISTS (SELECT 1 FROM public.tenants WHERE lower(admin_email) = lower(p_email))`,
+        roles,
       ),
     );
     await q.query(
@@ -94,6 +101,7 @@ export class LoginLookupOneAccount1700000000080 implements MigrationInterface {
         `SELECT u.id, u.tenant_id, t.subdomain, u.password_hash, u.role, u.is_active, t.status, t.trial_ends_at
            FROM public.tenant_users u JOIN public.tenants t ON t.tenant_id = u.tenant_id
           WHERE lower(u.email) = lower(p_email)`,
+        roles,
       ),
     );
   }

@@ -16,7 +16,7 @@ import { column, constraintNamed, foreignKeys, indexNamed, sameColumns } from '.
  */
 
 /** How long one attempt may wait for its lock before it lets the queue behind it go. */
-const LOCK_TIMEOUT_MS = 300;
+export const LOCK_TIMEOUT_MS = 300;
 /** Attempts before giving up (about a minute of retries, with growing pauses). */
 const LOCK_ATTEMPTS = 40;
 

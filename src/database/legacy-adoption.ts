@@ -109,7 +109,7 @@ export const CONVERSION_BUILD_NAMES = [
   'accounts_tenant_pkey', 'transactions_tenant_pkey', 'fraud_alerts_tenant_pkey', 'system_logs_tenant_pkey',
   'transactions_tenant_external_id_partial',
   // created by migration 1, dropped by migration 80
-  'tenants_admin_email_key',
+ 
 ];
 
 /** Keys migration 2 replaces; a hand-made database may lack one only if its data obeys the rule anyway. */
@@ -260,7 +260,8 @@ async function nameProblems(q: Queryable): Promise<string[]> {
   return rows.length ? [`it already has ${rows.map((row) => row.name).join(', ')}, which the conversion creates`] : [];
 }
 
-async function tableSizes(q: Queryable): Promise<LegacyTableSize[]> {
+/** Rows and bytes of each of the four single-tenant tables that exists (on a converted database too). */
+export async function tableSizes(q: Queryable): Promise<LegacyTableSize[]> {
   const sizes: LegacyTableSize[] = [];
   for (const table of LEGACY_TABLES) {
     const [row] = await q.query(
@@ -268,6 +269,7 @@ async function tableSizes(q: Queryable): Promise<LegacyTableSize[]> {
          FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)`,
       [`public.${table}`],
     );
+    if (!row) continue;
     // reltuples is -1 until the table is first vacuumed or analysed.
     const rows = row.estimate >= 0 ? Math.round(row.estimate) : await count(q, `SELECT count(*) AS n FROM ${table}`);
     sizes.push({ table, rows, bytes: Number(row.bytes) });
@@ -317,16 +319,15 @@ async function recordBaseline(owner: DataSource): Promise<void> {
   }
 }
 
-/**
- * Inspects the database; adopts a single-tenant one by recording its baseline. Throws
- * DatabaseRefusedError, having changed nothing, for a database that is neither empty, nor
- * migrated, nor single-tenant FraudGuard.
- */
-export async function adoptLegacyDatabase(owner: DataSource): Promise<DatabaseInspection> {
-  const inspection = await inspectDatabase(owner);
-  if (inspection.state === 'refused') throw new DatabaseRefusedError(await databaseName(owner), inspection.problems);
-  if (inspection.state === 'legacy') await recordBaseline(owner);
-  return inspection;
+/** A plan for the converted tenant, asked of a database whose single-tenant data was converted already. */
+export class AlreadyConvertedError extends Error {
+  constructor(readonly plan: Plan) {
+    super(
+      `the single-tenant data of this database was converted already (migration 2 is applied), so there is no converted tenant to give the ${plan} plan: ` +
+        `change ${DEFAULT_TENANT_ID}'s plan with PATCH /api/v1/admin/tenants/${DEFAULT_TENANT_ID}. Nothing was changed`,
+    );
+    this.name = 'AlreadyConvertedError';
+  }
 }
 
 export interface MigrationRun {
@@ -338,13 +339,21 @@ export interface MigrationRun {
 }
 
 /**
- * What start-up and `cli migrate` do: adopt a single-tenant database if that is what this is, then
- * apply every pending migration, each in its own transaction unless it declares otherwise. When
- * this run converts the single-tenant data (migration 2), the default tenant gets `tenantPlan`'s
- * limits (ENTERPRISE's, as migration 2 sets them, unless told otherwise) and no trial end.
+ * What start-up and `cli migrate` do: adopt a single-tenant database if that is what this is
+ * (record migration 0 as its baseline), then apply every pending migration, each in its own
+ * transaction unless it declares otherwise. When this run converts the single-tenant data
+ * (migration 2), the default tenant gets `tenantPlan`'s limits (ENTERPRISE's, as migration 2 sets
+ * them, unless told otherwise) and no trial end. Throws, having changed nothing,
+ * DatabaseRefusedError for a database that is neither empty, nor migrated, nor single-tenant
+ * FraudGuard, and AlreadyConvertedError for a `tenantPlan` when there is nothing left to convert.
  */
 export async function migrateDatabase(owner: DataSource, options: { tenantPlan?: Plan } = {}): Promise<MigrationRun> {
-  const inspection = await adoptLegacyDatabase(owner);
+  const inspection = await inspectDatabase(owner);
+  if (options.tenantPlan && inspection.state === 'migrated' && inspection.applied.includes(new TenantIdEverywhere1700000000002().name)) {
+    throw new AlreadyConvertedError(options.tenantPlan);
+  }
+  if (inspection.state === 'refused') throw new DatabaseRefusedError(await databaseName(owner), inspection.problems);
+  if (inspection.state === 'legacy') await recordBaseline(owner);
   const applied = await runMigrationsRetryingLockConflicts(owner);
   if (!applied.includes(new TenantIdEverywhere1700000000002().name)) return { inspection, applied };
   const plan = options.tenantPlan ?? 'ENTERPRISE';
@@ -375,8 +384,11 @@ async function runMigrationsRetryingLockConflicts(owner: DataSource): Promise<st
   return (await recordedMigrations(owner)).filter((name) => !before.has(name));
 }
 
+/** Names recorded in the migrations table; none while it does not exist (asked first: a failing query would be logged). */
 async function recordedMigrations(owner: DataSource): Promise<string[]> {
-  const rows: { name: string }[] = await owner.query(`SELECT name FROM migrations ORDER BY id`).catch(() => []);
+  const [{ exists }] = await owner.query(`SELECT pg_catalog.to_regclass('public.migrations') IS NOT NULL AS exists`);
+  if (!exists) return [];
+  const rows: { name: string }[] = await owner.query(`SELECT name FROM migrations ORDER BY id`);
   return rows.map((row) => row.name);
 }
 

@@ -1,13 +1,13 @@
 import { Controller, Get, HttpCode } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../common/problem.schema.js';
+import { ApiProblems, problemDoc } from '../common/problem.schema.js';
 import { Public } from '../common/authenticated.decorator.js';
 import { ProblemException } from '../common/problem.js';
 import { NoTransaction } from '../database/tenant-context.interceptor.js';
 import { HealthRepository } from './health.repository.js';
 import { RedisProbe } from './redis-probe.js';
 
-@ApiTags('health')
+@ApiTags('Health')
 @Controller('health')
 @Public()
 @NoTransaction()
@@ -19,7 +19,7 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get()
-  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOperation({ summary: 'Liveness', description: 'The process answers; nothing else is checked (use it to restart a hung process).' })
   @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } } })
   live() {
     return { status: 'ok' };
@@ -33,14 +33,17 @@ export class HealthController {
    */
   @Get('ready')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Readiness: database reachable as the app role, migrations applied; Redis (when configured) ok or degraded' })
+  @ApiOperation({
+    summary: 'Readiness',
+    description: 'The database answers as the application role with every migration applied: route traffic here only then. Redis, when configured, is `ok` or `degraded` (an unreachable Redis only degrades the service: the instance stays ready).',
+  })
   @ApiOkResponse({
     schema: {
       type: 'object',
       properties: { status: { type: 'string', example: 'ready' }, database: { type: 'string', example: 'ok' }, redis: { type: 'string', example: 'ok' } },
     },
   })
-  @ApiProblems(503)
+  @ApiProblems(problemDoc(503, 'not-ready', 'Not ready', 'pending migrations: 0110_example'))
   async ready() {
     let pending: string[];
     try {

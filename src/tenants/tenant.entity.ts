@@ -1,5 +1,6 @@
 import { Check, Column, Entity, Index, OneToMany, PrimaryColumn, Unique, type Relation } from 'typeorm';
 import { User } from '../users/user.entity.js';
+import { PLANS } from './plans.js';
 
 /** An organisation using FraudGuard: its plan, limits and settings. Under RLS a tenant sees only its own row. */
 @Entity('tenants')
@@ -39,13 +40,14 @@ export class Tenant {
   })
   mlConfig: Record<string, unknown> | null;
 
-  @Column({ name: 'max_users', type: 'integer', nullable: true, default: 5 })
+  // The column defaults are the STARTER plan's (plans.ts), the plan a tenant row defaults to.
+  @Column({ name: 'max_users', type: 'integer', nullable: true, default: PLANS.STARTER.max_users })
   maxUsers: number | null;
 
-  @Column({ name: 'max_transactions_per_month', type: 'integer', nullable: true, default: 50000 })
+  @Column({ name: 'max_transactions_per_month', type: 'integer', nullable: true, default: PLANS.STARTER.max_transactions_per_month })
   maxTransactionsPerMonth: number | null;
 
-  @Column({ name: 'max_storage_gb', type: 'integer', nullable: true, default: 10 })
+  @Column({ name: 'max_storage_gb', type: 'integer', nullable: true, default: PLANS.STARTER.max_storage_gb })
   maxStorageGb: number | null;
 
   @Column({ name: 'stripe_customer_id', type: 'varchar', length: 128, nullable: true })

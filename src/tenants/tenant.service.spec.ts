@@ -109,7 +109,7 @@ describe('TenantService', () => {
   };
 
   const signup: SignupDto = {
-    organization_name: 'Acme Payments', subdomain: 'acme', admin_name: 'Ada', admin_email: 'ada@acme.example', admin_password: 'Signup-Password-1', plan: 'PROFESSIONAL',
+    organization_name: 'Acme Payments', subdomain: 'acme', admin_full_name: 'Ada', admin_email: 'ada@acme.example', admin_password: 'Signup-Password-1', plan: 'PROFESSIONAL',
   };
 
   describe('signup', () => {
@@ -127,7 +127,7 @@ describe('TenantService', () => {
       });
       expect(users).toEqual([{ tenantId, email: 'ada@acme.example', passwordHash: 'hash:Signup-Password-1', fullName: 'Ada', role: 'ADMIN' }]);
       expect(tenants.keys).toEqual([expect.objectContaining({
-        tenantId, keyName: 'Default key', scopes: ['read:transactions', 'write:transactions', 'read:alerts'], rateLimitPerMinute: 1_000, createdBy: 1,
+        tenantId, keyName: 'Default key', scopes: ['read:transactions', 'write:transactions', 'read:accounts', 'write:accounts', 'read:alerts', 'write:alerts', 'read:audit'], rateLimitPerMinute: 1_000, createdBy: 1,
       })]);
       expect(hashApiKey(answer.api_key)).toBe(tenants.keys[0].keyHash);
       expect(answer).toMatchObject({ tenant_id: tenantId, status: 'TRIAL', max_users: 25, api_key_id: 1, admin_user: { id: 1, email: 'ada@acme.example', full_name: 'Ada', role: 'ADMIN' } });
@@ -185,12 +185,12 @@ describe('TenantService', () => {
     });
 
     it('audits only the fields whose stored value changed, with old and new values; ml_config is merged', async () => {
-      const after = await service().update(admin, { organization_name: 'Acme Payments', admin_name: 'Ada Lovelace', ml_config: { auto_block: true } });
-      expect(after).toMatchObject({ admin_name: 'Ada Lovelace', ml_config: { risk_threshold: 0.7, auto_block: true } });
+      const after = await service().update(admin, { organization_name: 'Acme Payments', admin_full_name: 'Ada Lovelace', ml_config: { auto_block: true } });
+      expect(after).toMatchObject({ admin_full_name: 'Ada Lovelace', ml_config: { risk_threshold: 0.7, auto_block: true } });
       expect(audit.record).toHaveBeenCalledWith(admin, {
         action: 'tenant.updated', resourceType: 'tenant', resourceId: 'tenant_a',
-        oldValue: { admin_name: 'Ada', ml_config: { risk_threshold: 0.7 } },
-        newValue: { admin_name: 'Ada Lovelace', ml_config: { risk_threshold: 0.7, auto_block: true } },
+        oldValue: { admin_full_name: 'Ada', ml_config: { risk_threshold: 0.7 } },
+        newValue: { admin_full_name: 'Ada Lovelace', ml_config: { risk_threshold: 0.7, auto_block: true } },
       });
       audit.record.mockClear();
       await service().update(admin, { organization_name: 'Acme Payments' });

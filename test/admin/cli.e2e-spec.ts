@@ -14,10 +14,13 @@ interface Run {
   json: any;
 }
 
-/** The CLI as operators run it: a separate node process against a real database (npm test builds dist/ first). */
-function cli(ownerUrl: string, args: string[], stdin?: string, env: Record<string, string> = {}): Promise<Run> {
+/**
+ * The CLI as operators run it: a separate node process against a real database (npm test builds
+ * dist/ first). With --json (the machine output) unless `human` asks for what people see.
+ */
+function cli(ownerUrl: string, args: string[], stdin?: string, env: Record<string, string> = {}, options: { human?: boolean; node?: string[] } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [...(options.node ?? []), CLI, ...args, ...(options.human ? [] : ['--json'])], {
       env: { PATH: process.env.PATH, DATABASE_URL: ownerUrl, LOG_LEVEL: 'error', CURSOR_SECRET: 'cli-test', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -56,7 +59,7 @@ describe('operators CLI (child processes against a real database)', () => {
   it('prints help, and exits 2 on usage errors', async () => {
     const help = await cli(db.ownerUrl, ['--help']);
     expect(help.code).toBe(0);
-    const names = ['migrate', 'tenant:create', 'tenant:list', 'tenant:suspend', 'tenant:activate', 'user:create', 'apikey:create', 'audit:verify'];
+    const names = ['migrate', 'tenant:create', 'tenant:list', 'tenant:suspend', 'tenant:activate', 'user:create', 'apikey:create', 'audit:verify', 'audit:seal'];
     const helps = await Promise.all(names.map((name) => cli(db.ownerUrl, [name, '--help'])));
     names.forEach((name, index) => {
       expect(help.stdout).toContain(name);
@@ -72,21 +75,73 @@ describe('operators CLI (child processes against a real database)', () => {
     expect((await cli(db.ownerUrl, ['tenant:create', '--name', 'X', '--subdomain', 'admin', '--admin-email', 'a@b.example'])).code).toBe(2);
     expect((await cli(db.ownerUrl, ['apikey:create', '--tenant', 'x', '--scopes', 'root'])).code).toBe(2);
     expect((await cli(db.ownerUrl, ['audit:verify'])).code).toBe(2);
+    expect((await cli(db.ownerUrl, ['migrate', '--tenant-plan', 'GOLD'])).code).toBe(2);
+    expect((await cli(db.ownerUrl, ['audit:seal', '--batch', '0'])).code).toBe(2);
+  }, 180_000);
+
+  it('--help loads none of the application (no Nest, no class-validator, no database driver)', async () => {
+    const traced = await cli(db.ownerUrl, ['--help'], undefined, {}, { human: true, node: ['--import', path.resolve('test/support/trace-imports.mjs')] });
+    expect(traced.code).toBe(0);
+    const loaded = traced.stderr.split('\n').filter((line) => line.startsWith('import: '));
+    expect(loaded.some((line) => line.endsWith('/dist/src/admin/cli.js'))).toBe(true);
+    expect(loaded.filter((line) => /node_modules\/(@nestjs|class-validator|class-transformer|typeorm|pg|pino)\//.test(line))).toEqual([]);
+    expect(loaded.filter((line) => /cli-runtime|admin-tenant\.dto|operator-commands/.test(line))).toEqual([]);
+  });
+
+  it('prints tables and field lines for people, JSON with --json', async () => {
+    const created = await cli(db.ownerUrl, ['tenant:create', '--name', 'Table Corp', '--subdomain', 'table-corp', '--admin-email', 'ops@table.example'], undefined, {}, { human: true });
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^tenant_id +\S+\norganization_name +Table Corp\n/);
+    expect(created.stdout).toMatch(/^usage +\{"active_users":0,/m);
+    const list = await cli(db.ownerUrl, ['tenant:list'], undefined, {}, { human: true });
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trimEnd().split('\n');
+    expect(lines[0].split(/ {2,}/)).toEqual(['TENANT_ID', 'ORGANIZATION_NAME', 'SUBDOMAIN', 'PLAN', 'STATUS', 'ACTIVE_USERS', 'ACTIVE_API_KEYS', 'TRANSACTIONS_THIS_MONTH', 'OPEN_ALERTS', 'CREATED_AT']);
+    expect(lines.find((line) => line.includes('table-corp'))).toMatch(/^\S+ +Table Corp +table-corp +STARTER +ACTIVE +0 +0 +0 +0 +\d{4}-/);
+    expect(lines[lines.length - 1]).toMatch(/^\d+ rows \(every field: --json\)$/);
+    const json = await cli(db.ownerUrl, ['tenant:list']);
+    expect(json.json.find((tenant: any) => tenant.subdomain === 'table-corp')).toMatchObject({ organization_name: 'Table Corp', usage: { active_users: 0 } });
+  });
+
+  it('failures point to the next command: migrate first, tenant:list for an unknown tenant, the setting for a refused connection', async () => {
+    const empty = await createTestDatabase({ template: '' });
+    try {
+      const early = await cli(empty.ownerUrl, ['tenant:list'], undefined, {}, { human: true });
+      expect({ code: early.code, stdout: early.stdout }).toEqual({ code: 1, stdout: '' });
+      expect(early.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^tenant:list failed: the database is not migrated: run `npm run cli -- migrate`/)]);
+    } finally {
+      await empty.drop();
+    }
+    const unknown = await cli(db.ownerUrl, ['apikey:create', '--tenant', 'no-such-tenant'], undefined, {}, { human: true });
+    expect({ code: unknown.code, stderr: unknown.stderr }).toEqual({ code: 1, stderr: 'apikey:create failed: Tenant no-such-tenant not found: see `npm run cli -- tenant:list`\n' });
+    const unreachable = await cli('postgres://postgres@127.0.0.1:1/none', ['tenant:list'], undefined, {}, { human: true });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toBe('tenant:list failed: cannot reach PostgreSQL at 127.0.0.1:1 (connection refused): check the host and port in DATABASE_URL and that the server is running\n');
   });
 
   it('migrate applies every migration to an empty database, then has nothing to do', async () => {
     const empty = await createTestDatabase({ template: '' });
     try {
+      const plan = await cli(empty.ownerUrl, ['migrate', '--dry-run']);
+      expect(plan.code).toBe(0);
+      expect(plan.json).toMatchObject({ dry_run: true, database: 'empty', adoption: null, tables: [], converted_tenant: { tenant_id: 'default-tenant-001', plan: 'ENTERPRISE' } });
+      expect(plan.json.pending.map((migration: { name: string }) => migration.name)).toEqual(expect.arrayContaining(['SingleTenantSchema1700000000000', 'RowLevelSecurity1700000000003']));
       const first = await cli(empty.ownerUrl, ['migrate']);
       expect(first.code).toBe(0);
-      expect(first.json.applied).toEqual(expect.arrayContaining(['RowLevelSecurity1700000000003', 'AuditHashChain1700000000030', 'PlatformRole1700000000031']));
+      expect(first.json).toMatchObject({ database: 'empty', adopted: false, converted_tenant: { tenant_id: 'default-tenant-001', plan: 'ENTERPRISE' } });
+      expect(first.json.applied).toEqual(plan.json.pending.map((migration: { name: string }) => migration.name));
       const again = await cli(empty.ownerUrl, ['migrate']);
-      expect(again.json).toEqual({ applied: [] });
+      expect(again.json).toEqual({ database: 'migrated', adopted: false, applied: [], converted_tenant: null });
+      expect((await cli(empty.ownerUrl, ['migrate', '--dry-run'])).json).toMatchObject({ database: 'migrated', pending: [], estimated_seconds: 0, longest_wait_seconds: 0 });
+      // Nothing is left to convert, so no plan can be given to the converted tenant.
+      const late = await cli(empty.ownerUrl, ['migrate', '--tenant-plan', 'PROFESSIONAL']);
+      expect(late.code).toBe(1);
+      expect(late.stderr).toMatch(/converted already .*Nothing was changed/);
     } finally {
       await empty.drop();
     }
     expect((await cli('postgres://nobody@127.0.0.1:1/none', ['migrate'])).code).toBe(1);
-  });
+  }, 180_000);
 
   it('creates a tenant, a user and an API key that works against the API', async () => {
     const created = await cli(db.ownerUrl, ['tenant:create', '--name', 'Cli Corp', '--subdomain', 'cli-corp', '--admin-email', 'ops@cli.example', '--plan', 'PROFESSIONAL']);
@@ -211,5 +266,24 @@ describe('operators CLI (child processes against a real database)', () => {
     const second = await cli(db.ownerUrl, ['user:create', '--tenant', tiny.json.tenant_id, '--email', 'two@tiny.example']);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/The plan allows 1 active users/);
+  });
+
+  it('audit:seal seals what is pending in one pass and says what is left; no CLI command seals in the background', async () => {
+    const quiet = await createTestDatabase();
+    try {
+      const created = await cli(quiet.ownerUrl, ['tenant:create', '--name', 'Seal Corp', '--subdomain', 'seal-corp', '--admin-email', 'ops@seal.example']);
+      expect(created.code).toBe(0);
+      expect((await cli(quiet.ownerUrl, ['user:create', '--tenant', created.json.tenant_id, '--email', 'eve@seal.example'])).code).toBe(0);
+      // No API runs on this database: the rows those commands wrote wait for a sealer.
+      const pending = await withClient(quiet.ownerUrl, (c) => c.query(`SELECT count(*)::int AS n FROM audit_logs WHERE hash IS NULL`).then((r) => r.rows[0].n));
+      expect(pending).toBe(2);
+      const seal = await cli(quiet.ownerUrl, ['audit:seal']);
+      expect(seal.code).toBe(0);
+      expect(seal.json).toEqual({ sealed: 2, tenants: 1, pending: [] });
+      expect((await cli(quiet.ownerUrl, ['audit:seal', '--batch', '1'])).json).toEqual({ sealed: 0, tenants: 0, pending: [] });
+      expect((await cli(quiet.ownerUrl, ['audit:verify', created.json.tenant_id])).json).toEqual({ tenant_id: created.json.tenant_id, valid: true, checked: 2, first_broken_id: null });
+    } finally {
+      await quiet.drop();
+    }
   });
 });

@@ -19,7 +19,7 @@ interface ChainRow {
 }
 
 /**
- * Sealing without a tenant-wide lock (issue 13). The app's own sealer is off here: each test seals
+ * Sealing without a tenant-wide lock. The app's own sealer is off here: each test seals
  * when it chooses, through the same seal pass the leader and `audit:seal` run (sealNow).
  */
 describe('audit chain sealing', () => {

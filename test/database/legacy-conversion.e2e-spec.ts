@@ -1,8 +1,6 @@
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
-import { databaseConfig } from '../../src/config/database.config.js';
 import { createOwnerDataSource } from '../../src/database/data-source.js';
-import { prepareDatabase } from '../../src/database/database-startup.js';
 import {
   CONVERSION_RELATIONS,
   DatabaseRefusedError,
@@ -13,6 +11,7 @@ import {
 import { PLANS } from '../../src/tenants/plans.js';
 import { startAppProcess } from '../support/app-process.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
+import { runCli } from '../support/cli-process.js';
 import { buildLegacyDatabase, LEGACY_SCHEMA_SQL, legacyChecksums } from '../support/legacy-database.mjs';
 import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
 
@@ -63,7 +62,7 @@ describe('converting a single-tenant FraudGuard database', () => {
     before = await checksums(db.ownerUrl);
     columnsBefore = await legacyColumns(db.ownerUrl);
     staffBefore = await staffReferences(db.ownerUrl);
-  }, 120_000);
+  }, 300_000);
   afterAll(() => db?.drop());
 
   it('is built the way real installations are', async () => {
@@ -83,10 +82,13 @@ describe('converting a single-tenant FraudGuard database', () => {
   });
 
   it('is adopted and converted by the server at start-up, losing no row and no value', async () => {
-    const app = await startAppProcess(db.ownerUrl, { MIGRATIONS_RUN: 'true' });
+    // It serves once the conversion is done: give it the time a loaded machine needs for 50,000 transactions.
+    const app = await startAppProcess(db.ownerUrl, { MIGRATIONS_RUN: 'true', DEMO_API_KEY: 'true' }, { startTimeoutMs: 240_000 });
     try {
       expect(app.stdout()).toMatch(/adopted a single-tenant FraudGuard database \(accounts ~\d+ rows, transactions ~\d+ rows, fraud_alerts ~\d+ rows, system_logs ~\d+ rows\): migration 0 recorded as its baseline/);
       expect(app.stdout()).toContain(`single-tenant data converted into tenant ${DEFAULT_TENANT} (ENTERPRISE plan)`);
+      // The converted tenant's keys are the operators' to issue (below), not a demo key.
+      expect(app.stdout()).not.toMatch(/Demo tenant|fgk_live_/);
       const ready = await fetch(`${app.baseUrl}/health/ready`);
       expect(ready.status).toBe(200);
     } finally {
@@ -122,7 +124,74 @@ describe('converting a single-tenant FraudGuard database', () => {
       expect((await client.query(`SELECT count(*)::int AS n FROM transactions`)).rows[0].n).toBe(50_000);
       await client.query('ROLLBACK');
     });
-  }, 120_000);
+  }, 300_000);
+
+  it('takes its first ADMIN and API key from the CLI, and serves the legacy rows by their ids, staff references included', async () => {
+    const admin = await runCli(db.ownerUrl, ['user:create', '--tenant', DEFAULT_TENANT, '--email', 'ops@bank.example', '--role', 'ADMIN']);
+    expect({ code: admin.code, stderr: admin.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(admin.json).toMatchObject({ tenant_id: DEFAULT_TENANT, role: 'ADMIN', password: expect.any(String) });
+    const issued = await runCli(db.ownerUrl, ['apikey:create', '--tenant', DEFAULT_TENANT, '--name', 'verify', '--scopes', 'read:accounts,read:transactions,read:alerts']);
+    expect(issued.code).toBe(0);
+    const key: string = issued.json.api_key;
+
+    const expected = await withClient(db.ownerUrl, async (client) => ({
+      accounts: (await client.query(`SELECT id, external_ref, status FROM accounts ORDER BY id`)).rows,
+      transactions: (await client.query(`SELECT id, account_id, merchant, status FROM transactions ORDER BY id`)).rows,
+      alerts: (
+        await client.query(
+          `SELECT id, transaction_id, resolution, note, assignee_id, handled_by, legacy_assignee_id, legacy_handled_by FROM fraud_alerts ORDER BY id`,
+        )
+      ).rows,
+    }));
+    expect(expected.transactions).toHaveLength(before.transactions.rows);
+
+    // `npm start` as deployed, in its own process; eight requests at a time over kept-alive connections.
+    const app = await startAppProcess(db.ownerUrl, { RATE_LIMIT_ENABLED: 'false' });
+    try {
+      const get = async (url: string) => {
+        const res = await fetch(`${app.baseUrl}${url}`, { headers: { 'X-API-Key': key } });
+        if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
+        return (await res.json()) as Record<string, any>;
+      };
+      async function readEach<T extends { id: string }>(rows: T[], path: string): Promise<T[]> {
+        const fields = Object.keys(rows[0]) as (keyof T)[];
+        const read: T[] = new Array(rows.length);
+        let next = 0;
+        const worker = async () => {
+          for (let i = next++; i < rows.length; i = next++) {
+            const body = await get(`/api/v1/${path}/${rows[i].id}`);
+            read[i] = Object.fromEntries(fields.map((field) => [field, body[field as string]])) as T;
+          }
+        };
+        await Promise.all(Array.from({ length: 8 }, worker));
+        return read;
+      }
+      // Every account and every alert (with its staff references) by id.
+      expect(await readEach(expected.accounts, 'accounts')).toEqual(expected.accounts);
+      expect(await readEach(expected.alerts, 'alerts')).toEqual(expected.alerts);
+      const staff = expected.alerts.filter((alert) => alert.legacy_assignee_id !== null || alert.legacy_handled_by !== null);
+      expect(staff.length).toBeGreaterThan(1_000);
+      // Every transaction through the list, page by page; one in five (both id shapes) by id.
+      const listed: string[] = [];
+      for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+        const page = await get(`/api/v1/transactions?limit=100${cursor ? `&starting_after=${cursor}` : ''}`);
+        listed.push(...page.data.map((row: { id: string }) => row.id));
+        cursor = page.next_cursor;
+      }
+      expect(listed.sort()).toEqual(expected.transactions.map((row) => row.id).sort());
+      const sample = expected.transactions.filter((_, index) => index % 5 === 0);
+      expect(sample.filter((row) => row.id.startsWith('00000000-')).length).toBeGreaterThan(1_000);
+      expect(sample.filter((row) => !row.id.startsWith('00000000-')).length).toBeGreaterThan(1_000);
+      expect(await readEach(sample, 'transactions')).toEqual(sample);
+
+      const tenant = await get('/api/v1/tenants/me');
+      const { max_users, max_transactions_per_month, max_storage_gb } = PLANS.ENTERPRISE;
+      expect(tenant).toMatchObject({ tenant_id: DEFAULT_TENANT, plan: 'ENTERPRISE', status: 'ACTIVE', trial_ends_at: null, max_users, max_transactions_per_month, max_storage_gb });
+    } finally {
+      app.child.kill('SIGTERM');
+      await app.exited;
+    }
+  }, 600_000);
 
   it('takes its limits from the plan table, as the column defaults (a new tenant, STARTER) do', async () => {
     await withClient(db.ownerUrl, async (client) => {
@@ -150,7 +219,7 @@ describe('converting a single-tenant FraudGuard database', () => {
     }
   });
 
-  it('reverts to migration 0 with identical checksums, and converts again', async () => {
+  it('reverts to migration 0 with identical checksums, and converts again through the CLI, with the plan the operator chose', async () => {
     const owner = createOwnerDataSource(db.ownerUrl);
     await owner.initialize();
     try {
@@ -167,15 +236,43 @@ describe('converting a single-tenant FraudGuard database', () => {
       expect(left.rows).toEqual([]);
     });
 
-    // `npm start`'s path again: the baseline is recorded now, so this is an ordinary migration run.
-    const prepared = await prepareDatabase(databaseConfig({ DATABASE_URL: db.ownerUrl, DEMO_API_KEY: 'false' }));
-    await prepared.stop();
+    // Back to where it started (docs/upgrading.md, roll back): without the migrations table it is a
+    // single-tenant database again, now with PostgreSQL's own constraint names. The CLI converts it.
+    await withClient(db.ownerUrl, (client) => client.query(`DROP TABLE migrations`));
+    const snapshot = await catalogSnapshot(db.ownerUrl);
+    const plan = await runCli(db.ownerUrl, ['migrate', '--dry-run', '--tenant-plan', 'PROFESSIONAL']);
+    expect({ code: plan.code, stderr: plan.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(plan.json).toMatchObject({
+      dry_run: true,
+      database: 'legacy',
+      adoption: expect.stringContaining('migration 0 is recorded as applied'),
+      converted_tenant: { tenant_id: DEFAULT_TENANT, plan: 'PROFESSIONAL' },
+    });
+    expect(plan.json.tables.map((table: { table: string }) => table.table)).toEqual(LEGACY_TABLES);
+    expect(plan.json.pending.map((migration: { name: string }) => migration.name)).toEqual(ALL_MIGRATIONS.slice(1));
+    expect(plan.json.estimated_seconds).toBeGreaterThan(0);
+    // A catalog change waits at most one short lock_timeout, whatever the size of the tables.
+    const stepwise = plan.json.pending.filter((migration: { step_by_step: boolean }) => migration.step_by_step);
+    expect(stepwise.map((migration: { longest_wait_seconds: number }) => migration.longest_wait_seconds <= 0.3)).toEqual(stepwise.map(() => true));
+    expect(await catalogSnapshot(db.ownerUrl)).toEqual(snapshot);
+
+    const converted = await runCli(db.ownerUrl, ['migrate', '--tenant-plan', 'PROFESSIONAL']);
+    expect({ code: converted.code, stderr: converted.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(converted.json).toEqual({
+      database: 'legacy',
+      adopted: true,
+      applied: ALL_MIGRATIONS.slice(1),
+      converted_tenant: { tenant_id: DEFAULT_TENANT, plan: 'PROFESSIONAL' },
+    });
     expect(await checksums(db.ownerUrl)).toEqual(before);
     expect(await staffReferences(db.ownerUrl)).toEqual(staffBefore);
     await withClient(db.ownerUrl, async (client) => {
       expect((await client.query(`SELECT name FROM migrations ORDER BY id`)).rows.map((row) => row.name)).toEqual(ALL_MIGRATIONS);
+      const tenant = await client.query(`SELECT plan, status, trial_ends_at, max_users, max_transactions_per_month, max_storage_gb FROM tenants`);
+      const { max_users, max_transactions_per_month, max_storage_gb } = PLANS.PROFESSIONAL;
+      expect(tenant.rows).toEqual([{ plan: 'PROFESSIONAL', status: 'ACTIVE', trial_ends_at: null, max_users, max_transactions_per_month, max_storage_gb }]);
     });
-  }, 120_000);
+  }, 300_000);
 });
 
 /** A pg client as the catalog helpers want it, connecting per query (they only read). */
@@ -351,7 +448,7 @@ describe('resuming an interrupted conversion', () => {
     expect(stepwise.map((migration) => migration.name)).toEqual([
       'TenantIdEverywhere1700000000002', 'TransactionIngest1700000000020', 'AccountProfiles1700000000041',
       'ExternalIdPartialUnique1700000000042', 'TransactionsReachTenantThroughAccount1700000000043',
-      'AuditChainSealing1700000000050', 'QuotaSlots1700000000060',
+      'AuditChainSealing1700000000050', 'QuotaSlots1700000000060', 'TransactionAccountRef1700000000101',
     ]);
   });
 

@@ -25,7 +25,7 @@ export interface AppProcess {
 }
 
 /** `node dist/src/main.js` as deployed (npm test builds first), on a loopback port, against `ownerUrl`. */
-export async function startAppProcess(ownerUrl: string, env: Record<string, string> = {}): Promise<AppProcess> {
+export async function startAppProcess(ownerUrl: string, env: Record<string, string> = {}, options: { startTimeoutMs?: number } = {}): Promise<AppProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.resolve('dist/src/main.js')], {
     env: {
@@ -47,7 +47,8 @@ export async function startAppProcess(ownerUrl: string, env: Record<string, stri
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Bounds a start that hangs; a start that converts a big legacy database on a busy machine takes a while.
+  const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`app exited during start-up:\n${stdout}\n${stderr}`);
     try {
@@ -63,4 +64,28 @@ export async function startAppProcess(ownerUrl: string, env: Record<string, stri
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { child, baseUrl, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+export interface FinishedProcess {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `node dist/src/main.js` expected to stop by itself (a start-up refusal): no DATABASE_URL or
+ * other defaults beyond PATH and a loopback port, so each test says exactly what it sets.
+ */
+export async function runAppToExit(env: Record<string, string>): Promise<FinishedProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.resolve('dist/src/main.js')], {
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), DEMO_API_KEY: 'false', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+  return { code, stdout, stderr };
 }
