@@ -724,8 +724,11 @@ export interface components {
         AdminTenant: {
             /** @example admin@acme.example */
             admin_email: string;
-            /** @example Ada Lovelace */
-            admin_name: string | null;
+            /**
+             * @description The admin's full name
+             * @example Ada Lovelace
+             */
+            admin_full_name: string | null;
             /** @example null */
             admin_phone: string | null;
             /** @example null */
@@ -1535,7 +1538,13 @@ export interface components {
         Signup: {
             /** Format: email */
             admin_email: string;
-            admin_name: string;
+            /** @description The first ADMIN's full name (the user's full_name). */
+            admin_full_name: string;
+            /**
+             * @deprecated
+             * @description The former name of admin_full_name, still accepted in its place
+             */
+            admin_name?: string;
             /** @description At least 8 characters, an upper-case letter and a digit, not a commonly used password. */
             admin_password: string;
             admin_phone?: string;
@@ -1564,8 +1573,11 @@ export interface components {
         SignupResult: {
             /** @example admin@acme.example */
             admin_email: string;
-            /** @example Ada Lovelace */
-            admin_name: string | null;
+            /**
+             * @description The admin's full name
+             * @example Ada Lovelace
+             */
+            admin_full_name: string | null;
             /** @example null */
             admin_phone: string | null;
             admin_user: components["schemas"]["SignupAdmin"];
@@ -1632,8 +1644,11 @@ export interface components {
         Tenant: {
             /** @example admin@acme.example */
             admin_email: string;
-            /** @example Ada Lovelace */
-            admin_name: string | null;
+            /**
+             * @description The admin's full name
+             * @example Ada Lovelace
+             */
+            admin_full_name: string | null;
             /** @example null */
             admin_phone: string | null;
             /** @example null */
@@ -1692,6 +1707,11 @@ export interface components {
         TenantUpdate: {
             /** Format: email */
             admin_email?: string;
+            admin_full_name?: string;
+            /**
+             * @deprecated
+             * @description The former name of admin_full_name, still accepted in its place
+             */
             admin_name?: string;
             /** @description A phone number, or null to clear it. */
             admin_phone?: string | null;
