@@ -23,7 +23,7 @@ export class UnknownTenantError extends ProblemException {
   }
 }
 
-const CONFLICT_NAMES: Record<TenantConflict, string> = { tenant_id: 'id', subdomain: 'subdomain', admin_email: 'admin e-mail' };
+const CONFLICT_NAMES: Record<TenantConflict, string> = { tenant_id: 'id', subdomain: 'subdomain' };
 
 /** The fields an operator's change is audited by, with their names on the wire. */
 const AUDITED_FIELDS: ReadonlyArray<[keyof TenantChanges, string]> = [

@@ -24,9 +24,9 @@ export type NewPlatformTenant = Pick<
 >;
 
 /** Which unique value of tenants another tenant already holds. */
-export type TenantConflict = 'tenant_id' | 'subdomain' | 'admin_email';
+export type TenantConflict = 'tenant_id' | 'subdomain';
 
-const CONFLICTS: Record<string, TenantConflict> = { tenants_pkey: 'tenant_id', tenants_subdomain_key: 'subdomain', tenants_admin_email_key: 'admin_email' };
+const CONFLICTS: Record<string, TenantConflict> = { tenants_pkey: 'tenant_id', tenants_subdomain_key: 'subdomain' };
 
 /** What an operator may change on a tenant. */
 export type TenantChanges = Partial<Pick<Tenant, 'plan' | 'status' | 'maxUsers' | 'maxTransactionsPerMonth' | 'maxStorageGb' | 'trialEndsAt'>>;
