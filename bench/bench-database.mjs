@@ -48,6 +48,7 @@ export async function prepareDatabase(serverUrl, database = settings.database, b
   const { generateApiKey } = await importFrom(build, 'src/api-keys/api-key.token.js');
   // The app role's URL serves the working tree's ceiling and PostGraphile, never another build.
   const { appRoleUrl } = await importFrom(root, 'src/config/database.config.js');
+  const { readDeploymentRoles } = await importFrom(root, 'src/database/roles.js');
   // Keys are stored hashed: mint fresh ones for this run (plaintext only in memory).
   return withClient(url, async (client) => {
     const { rows } = await client.query(
@@ -70,7 +71,9 @@ export async function prepareDatabase(serverUrl, database = settings.database, b
     if (!big || !busy || spread.length !== SPREAD_TENANTS.length || tenants.length === 0) {
       throw new Error(`database ${database} lacks the bench tenants: drop it or unset BENCH_REUSE`);
     }
-    return { database, ownerUrl: url, appUrl: appRoleUrl(url, appPassword), tenants, big, busy, spread };
+    // The app role the database records (fg_<database>_app; fraudguard_app when an older build migrated it).
+    const { app } = await readDeploymentRoles(client);
+    return { database, ownerUrl: url, appUrl: appRoleUrl(url, app, appPassword), tenants, big, busy, spread };
   });
 }
 

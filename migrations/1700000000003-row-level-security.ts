@@ -1,5 +1,14 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, DEV_APP_DB_PASSWORD, OWNER_ROLE } from '../src/database/roles.js';
+import {
+  DEV_APP_DB_PASSWORD,
+  quoteIdent,
+  readDeploymentRoles,
+  recordedRoles,
+  recordRolesSql,
+  rolesForDatabase,
+  ROLES_FUNCTION,
+  type DeploymentRoles,
+} from '../src/database/roles.js';
 import { columnSequence } from './catalog.js';
 import { definerFunction, protectTenantTable, unprotectTenantTable } from './row-level-security.js';
 
@@ -27,6 +36,33 @@ function literal(value: string): string {
 }
 
 /**
+ * Creates this deployment's roles unless they exist, and refuses roles of those names that would be
+ * unsafe. An existing role keeps its password and settings: it may be serving another database of
+ * the server (a template clone, or a database re-created under the same name), and resetting it
+ * would lock that deployment out. Only an operator changes an existing role's password.
+ */
+async function createRoles(q: QueryRunner, roles: DeploymentRoles): Promise<void> {
+  const password = process.env.APP_DB_PASSWORD || DEV_APP_DB_PASSWORD;
+  const [owner, app] = [quoteIdent(roles.owner), quoteIdent(roles.app)];
+  await q.query(`
+    DO $$
+    BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(roles.owner)}) THEN
+        CREATE ROLE ${owner} NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE;
+      END IF;
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(roles.app)}) THEN
+        CREATE ROLE ${app} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD ${literal(password)};
+        ALTER ROLE ${app} SET statement_timeout = '10s';
+        ALTER ROLE ${app} SET idle_in_transaction_session_timeout = '30s';
+        ALTER ROLE ${app} SET lock_timeout = '5s';
+      ELSIF EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(roles.app)} AND (rolsuper OR rolbypassrls)) THEN
+        RAISE EXCEPTION 'role % exists with SUPERUSER or BYPASSRLS: it cannot be this deployment''s app role', ${literal(roles.app)};
+      END IF;
+    END $$;
+  `);
+}
+
+/**
  * Migration 3: the seed's 003_enable_row_level_security.sql done the way DESIGN.md requires —
  * an owner role that owns everything and an app role that owns nothing (NOSUPERUSER NOBYPASSRLS),
  * FORCE'd RLS with USING and WITH CHECK on all eight tenant tables, and narrow SECURITY DEFINER
@@ -37,35 +73,26 @@ export class RowLevelSecurity1700000000003 implements MigrationInterface {
   name = 'RowLevelSecurity1700000000003';
 
   async up(q: QueryRunner): Promise<void> {
-    const password = process.env.APP_DB_PASSWORD || DEV_APP_DB_PASSWORD;
+    // A database that already has a record (migration 3 reverted and applied again) keeps its roles.
+    const [{ database }] = await q.query(`SELECT current_database() AS database`);
+    const roles = (await recordedRoles(q)) ?? rolesForDatabase(database);
+    await createRoles(q, roles);
+    const [owner, app] = [quoteIdent(roles.owner), quoteIdent(roles.app)];
+    await q.query(recordRolesSql(roles));
     await q.query(`
-      DO $$
-      BEGIN
-        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${OWNER_ROLE}') THEN
-          CREATE ROLE ${OWNER_ROLE} NOLOGIN NOSUPERUSER BYPASSRLS;
-        END IF;
-        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${APP_ROLE}') THEN
-          CREATE ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-        END IF;
-      END $$;
-      ALTER ROLE ${APP_ROLE} WITH LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD ${literal(password)};
-      ALTER ROLE ${APP_ROLE} SET statement_timeout = '10s';
-      ALTER ROLE ${APP_ROLE} SET idle_in_transaction_session_timeout = '30s';
-      ALTER ROLE ${APP_ROLE} SET lock_timeout = '5s';
-
-      GRANT USAGE ON SCHEMA public TO ${APP_ROLE};
-      GRANT SELECT ON migrations TO ${APP_ROLE};
-      ALTER FUNCTION update_updated_at_column() OWNER TO ${OWNER_ROLE};
+      GRANT USAGE ON SCHEMA public TO ${app};
+      GRANT SELECT ON migrations TO ${app};
+      ALTER FUNCTION update_updated_at_column() OWNER TO ${owner};
     `);
     // The single-tenant tables may be busy. Their locks are taken together, referencing tables
     // before the tables they reference: an INSERT locks its table first and the referenced one for
     // its key check, so in this order neither can end up waiting for the other.
     await q.query(`LOCK TABLE fraud_alerts, transactions, accounts, system_logs IN ACCESS EXCLUSIVE MODE`);
     for (const [table, privileges] of Object.entries(TENANT_TABLES)) {
-      await q.query(protectTenantTable(table, privileges));
+      await q.query(protectTenantTable(table, privileges, roles));
     }
     for (const sequence of await sequences(q)) {
-      await q.query(`GRANT USAGE ON SEQUENCE ${sequence} TO ${APP_ROLE}`);
+      await q.query(`GRANT USAGE ON SEQUENCE ${sequence} TO ${app}`);
     }
     await q.query(
       definerFunction(
@@ -77,6 +104,7 @@ export class RowLevelSecurity1700000000003 implements MigrationInterface {
                 k.expires_at, t.status, t.trial_ends_at, t.plan
            FROM public.tenant_api_keys k JOIN public.tenants t ON t.tenant_id = k.tenant_id
           WHERE k.key_hash = p_key_hash`,
+        roles,
       ),
     );
     await q.query(
@@ -84,6 +112,7 @@ export class RowLevelSecurity1700000000003 implements MigrationInterface {
         'fg_tenant_by_subdomain(p_subdomain text)',
         `TABLE (tenant_id varchar, status varchar, trial_ends_at timestamptz)`,
         `SELECT t.tenant_id, t.status, t.trial_ends_at FROM public.tenants t WHERE t.subdomain = lower(p_subdomain)`,
+        roles,
       ),
     );
     await q.query(
@@ -94,11 +123,14 @@ export class RowLevelSecurity1700000000003 implements MigrationInterface {
         `SELECT u.id, u.tenant_id, t.subdomain, u.password_hash, u.role, u.is_active, t.status, t.trial_ends_at
            FROM public.tenant_users u JOIN public.tenants t ON t.tenant_id = u.tenant_id
           WHERE lower(u.email) = lower(p_email)`,
+        roles,
       ),
     );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
+    const app = quoteIdent(roles.app);
     await q.query(`
       DROP FUNCTION fg_login_candidates(text);
       DROP FUNCTION fg_tenant_by_subdomain(text);
@@ -106,13 +138,14 @@ export class RowLevelSecurity1700000000003 implements MigrationInterface {
       ALTER FUNCTION update_updated_at_column() OWNER TO CURRENT_USER;
     `);
     for (const sequence of await sequences(q)) {
-      await q.query(`REVOKE ALL ON SEQUENCE ${sequence} FROM ${APP_ROLE}`);
+      await q.query(`REVOKE ALL ON SEQUENCE ${sequence} FROM ${app}`);
     }
     for (const table of Object.keys(TENANT_TABLES).reverse()) {
-      await q.query(unprotectTenantTable(table));
+      await q.query(unprotectTenantTable(table, roles));
     }
-    // Roles are cluster-wide and other databases of the cluster may still use them: only this
-    // database's grants are taken back here.
-    await q.query(`REVOKE SELECT ON migrations FROM ${APP_ROLE}; REVOKE USAGE ON SCHEMA public FROM ${APP_ROLE};`);
+    // Roles are cluster-wide and template clones of this database may still use them: only this
+    // database's grants and its record are taken back here.
+    await q.query(`REVOKE SELECT ON migrations FROM ${app}; REVOKE USAGE ON SCHEMA public FROM ${app};`);
+    await q.query(`DROP FUNCTION public.${ROLES_FUNCTION}()`);
   }
 }

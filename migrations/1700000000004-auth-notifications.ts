@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { OWNER_ROLE } from '../src/database/roles.js';
+import { quotedRoles, readDeploymentRoles } from '../src/database/roles.js';
 
 /**
  * API-key look-ups are cached in each API process for seconds. So that a revoked key or a
@@ -10,6 +10,8 @@ export class AuthNotifications1700000000004 implements MigrationInterface {
   name = 'AuthNotifications1700000000004';
 
   async up(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
+    const { owner } = quotedRoles(roles);
     await q.query(`
       CREATE FUNCTION fg_notify_api_key_change() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -21,8 +23,8 @@ export class AuthNotifications1700000000004 implements MigrationInterface {
         PERFORM pg_notify('fraudguard_auth', 'tenant:' || OLD.tenant_id);
         RETURN NULL;
       END $$;
-      ALTER FUNCTION fg_notify_api_key_change() OWNER TO ${OWNER_ROLE};
-      ALTER FUNCTION fg_notify_tenant_change() OWNER TO ${OWNER_ROLE};
+      ALTER FUNCTION fg_notify_api_key_change() OWNER TO ${owner};
+      ALTER FUNCTION fg_notify_tenant_change() OWNER TO ${owner};
 
       CREATE TRIGGER tenant_api_keys_notify
         AFTER UPDATE OF is_active, expires_at, scopes, rate_limit_per_minute OR DELETE ON tenant_api_keys

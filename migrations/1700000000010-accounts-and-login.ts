@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, OWNER_ROLE } from '../src/database/roles.js';
+import { quotedRoles, readDeploymentRoles } from '../src/database/roles.js';
 import { definerFunction, protectTenantTable, unprotectTenantTable } from './row-level-security.js';
 
 /**
@@ -18,6 +18,8 @@ export class AccountsAndLogin1700000000010 implements MigrationInterface {
   name = 'AccountsAndLogin1700000000010';
 
   async up(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
+    const { owner, app } = quotedRoles(roles);
     await q.query(`
       ALTER TABLE tenant_users
         ADD COLUMN failed_login_count integer NOT NULL DEFAULT 0,
@@ -54,18 +56,18 @@ export class AccountsAndLogin1700000000010 implements MigrationInterface {
       );
       CREATE INDEX idx_password_resets_user ON tenant_password_resets (tenant_id, user_id);
     `);
-    await q.query(protectTenantTable('tenant_refresh_tokens', 'SELECT, INSERT, UPDATE'));
-    await q.query(protectTenantTable('tenant_password_resets', 'SELECT, INSERT, UPDATE'));
+    await q.query(protectTenantTable('tenant_refresh_tokens', 'SELECT, INSERT, UPDATE', roles));
+    await q.query(protectTenantTable('tenant_password_resets', 'SELECT, INSERT, UPDATE', roles));
     await q.query(`
-      GRANT USAGE ON SEQUENCE tenant_refresh_tokens_id_seq TO ${APP_ROLE};
-      GRANT USAGE ON SEQUENCE tenant_password_resets_id_seq TO ${APP_ROLE};
+      GRANT USAGE ON SEQUENCE tenant_refresh_tokens_id_seq TO ${app};
+      GRANT USAGE ON SEQUENCE tenant_password_resets_id_seq TO ${app};
 
       CREATE FUNCTION fg_notify_user_change() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         PERFORM pg_notify('fraudguard_auth', 'user:' || OLD.tenant_id || ':' || OLD.id);
         RETURN NULL;
       END $$;
-      ALTER FUNCTION fg_notify_user_change() OWNER TO ${OWNER_ROLE};
+      ALTER FUNCTION fg_notify_user_change() OWNER TO ${owner};
       CREATE TRIGGER tenant_users_notify
         AFTER UPDATE OF role, is_active OR DELETE ON tenant_users
         FOR EACH ROW EXECUTE FUNCTION fg_notify_user_change();
@@ -76,6 +78,7 @@ export class AccountsAndLogin1700000000010 implements MigrationInterface {
         `TABLE (subdomain_taken boolean, email_taken boolean)`,
         `SELECT EXISTS (SELECT 1 FROM public.tenants WHERE subdomain = lower(p_subdomain)),
                 EXISTS (SELECT 1 FROM public.tenants WHERE lower(admin_email) = lower(p_email))`,
+        roles,
       ),
     );
     await q.query(
@@ -91,6 +94,7 @@ export class AccountsAndLogin1700000000010 implements MigrationInterface {
             AND (p_subdomain IS NULL OR t.subdomain = lower(p_subdomain))
           ORDER BY u.tenant_id
           LIMIT 10`,
+        roles,
       ),
     );
     await q.query(
@@ -100,11 +104,13 @@ export class AccountsAndLogin1700000000010 implements MigrationInterface {
         `SELECT u.role, u.is_active, t.status, t.trial_ends_at
            FROM public.tenant_users u JOIN public.tenants t ON t.tenant_id = u.tenant_id
           WHERE u.tenant_id = p_tenant_id AND u.id = p_user_id`,
+        roles,
       ),
     );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
     await q.query(`
       DROP FUNCTION fg_auth_principal(text, integer);
       DROP FUNCTION fg_login_lookup(text, text);
@@ -112,8 +118,8 @@ export class AccountsAndLogin1700000000010 implements MigrationInterface {
       DROP TRIGGER tenant_users_notify ON tenant_users;
       DROP FUNCTION fg_notify_user_change();
     `);
-    await q.query(unprotectTenantTable('tenant_password_resets'));
-    await q.query(unprotectTenantTable('tenant_refresh_tokens'));
+    await q.query(unprotectTenantTable('tenant_password_resets', roles));
+    await q.query(unprotectTenantTable('tenant_refresh_tokens', roles));
     await q.query(`
       DROP TABLE tenant_password_resets, tenant_refresh_tokens;
       ALTER TABLE tenant_users DROP COLUMN locked_until, DROP COLUMN failed_login_count;

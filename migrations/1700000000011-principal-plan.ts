@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { readDeploymentRoles } from '../src/database/roles.js';
 import { definerFunction } from './row-level-security.js';
 
 const PRINCIPAL = 'fg_auth_principal(p_tenant_id text, p_user_id integer)';
@@ -14,14 +15,16 @@ export class PrincipalPlan1700000000011 implements MigrationInterface {
   name = 'PrincipalPlan1700000000011';
 
   async up(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
     await q.query(`DROP FUNCTION fg_auth_principal(text, integer)`);
     await q.query(
-      definerFunction(PRINCIPAL, `TABLE (role varchar, is_active boolean, tenant_status varchar, trial_ends_at timestamptz, plan varchar)`, BODY(true)),
+      definerFunction(PRINCIPAL, `TABLE (role varchar, is_active boolean, tenant_status varchar, trial_ends_at timestamptz, plan varchar)`, BODY(true), roles),
     );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
     await q.query(`DROP FUNCTION fg_auth_principal(text, integer)`);
-    await q.query(definerFunction(PRINCIPAL, `TABLE (role varchar, is_active boolean, tenant_status varchar, trial_ends_at timestamptz)`, BODY(false)));
+    await q.query(definerFunction(PRINCIPAL, `TABLE (role varchar, is_active boolean, tenant_status varchar, trial_ends_at timestamptz)`, BODY(false), roles));
   }
 }

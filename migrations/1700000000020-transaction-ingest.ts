@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { quotedRoles, readDeploymentRoles } from '../src/database/roles.js';
 import { CURRENT_QUOTA_MONTH } from '../src/transactions/quota-month.js';
 import { constraintNamed, tableExists } from './catalog.js';
 import { protectTenantTable, unprotectTenantTable } from './row-level-security.js';
@@ -21,6 +22,7 @@ export class TransactionIngest1700000000020 implements MigrationInterface {
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
     // The new tables and the usage backfill commit together: the backfill only reads transactions.
     if (!(await tableExists(q, 'tenant_monthly_usage'))) {
       await inShortTransaction(q, async (q) => {
@@ -50,8 +52,8 @@ export class TransactionIngest1700000000020 implements MigrationInterface {
           SELECT tenant_id, (date_trunc('month', created_at AT TIME ZONE 'UTC'))::date, count(*)
             FROM transactions GROUP BY 1, 2;
         `);
-        await q.query(protectTenantTable('idempotency_keys', 'SELECT, INSERT, UPDATE, DELETE'));
-        await q.query(protectTenantTable('tenant_monthly_usage', 'SELECT, INSERT, UPDATE'));
+        await q.query(protectTenantTable('idempotency_keys', 'SELECT, INSERT, UPDATE, DELETE', roles));
+        await q.query(protectTenantTable('tenant_monthly_usage', 'SELECT, INSERT, UPDATE', roles));
       });
     }
 
@@ -68,8 +70,9 @@ export class TransactionIngest1700000000020 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(unprotectTenantTable('tenant_monthly_usage'));
-    await q.query(unprotectTenantTable('idempotency_keys'));
+    const roles = await readDeploymentRoles(q);
+    await q.query(unprotectTenantTable('tenant_monthly_usage', roles));
+    await q.query(unprotectTenantTable('idempotency_keys', roles));
     await q.query(`
       DROP INDEX idx_alerts_tenant_handled_created, idx_accounts_tenant_created;
       ALTER TABLE fraud_alerts DROP CONSTRAINT fraud_alerts_resolution_check;

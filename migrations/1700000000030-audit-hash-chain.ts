@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, OWNER_ROLE } from '../src/database/roles.js';
+import { quotedRoles, readDeploymentRoles } from '../src/database/roles.js';
 
 /**
  * Each tenant's audit rows form a hash chain: `hash = sha256(canonical form of the row, including
@@ -21,6 +21,8 @@ export class AuditHashChain1700000000030 implements MigrationInterface {
   name = 'AuditHashChain1700000000030';
 
   async up(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
+    const { owner, app } = quotedRoles(roles);
     await q.query(`
       ALTER TABLE audit_logs ADD COLUMN prev_hash char(64), ADD COLUMN hash char(64);
       UPDATE audit_logs SET timestamp = CURRENT_TIMESTAMP WHERE timestamp IS NULL;
@@ -51,10 +53,10 @@ export class AuditHashChain1700000000030 implements MigrationInterface {
           RETURN NEW;
         END
         $fn$;
-      ALTER FUNCTION fg_audit_hash(audit_logs) OWNER TO ${OWNER_ROLE};
-      ALTER FUNCTION fg_audit_chain() OWNER TO ${OWNER_ROLE};
+      ALTER FUNCTION fg_audit_hash(audit_logs) OWNER TO ${owner};
+      ALTER FUNCTION fg_audit_chain() OWNER TO ${owner};
       REVOKE EXECUTE ON FUNCTION fg_audit_hash(audit_logs) FROM PUBLIC;
-      GRANT EXECUTE ON FUNCTION fg_audit_hash(audit_logs) TO ${APP_ROLE};
+      GRANT EXECUTE ON FUNCTION fg_audit_hash(audit_logs) TO ${app};
 
       CREATE TRIGGER audit_logs_chain BEFORE INSERT ON audit_logs
         FOR EACH ROW EXECUTE FUNCTION fg_audit_chain();

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, OWNER_ROLE } from '../src/database/roles.js';
+import { quotedRoles, readDeploymentRoles } from '../src/database/roles.js';
 import { tableExists } from './catalog.js';
 import { protectTenantTable, unprotectTenantTable } from './row-level-security.js';
 import { inShortTransaction } from './short-locks.js';
@@ -78,6 +78,8 @@ export class AccountProfiles1700000000041 implements MigrationInterface {
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
+    const { owner, app } = quotedRoles(roles);
     // The table and the trigger first, in an instant: every account inserted from then on gets its
     // profile from the trigger, every older one from the backfill below.
     if (!(await tableExists(q, 'account_profiles'))) {
@@ -95,13 +97,13 @@ export class AccountProfiles1700000000041 implements MigrationInterface {
           CREATE FUNCTION fg_account_profile_created() RETURNS trigger
             LANGUAGE plpgsql
             AS $fn$${PROFILE_CREATED_BODY}$fn$;
-          ALTER FUNCTION fg_account_profile_created() OWNER TO ${OWNER_ROLE};
+          ALTER FUNCTION fg_account_profile_created() OWNER TO ${owner};
           REVOKE EXECUTE ON FUNCTION fg_account_profile_created() FROM PUBLIC;
-          GRANT EXECUTE ON FUNCTION fg_account_profile_created() TO ${APP_ROLE};
+          GRANT EXECUTE ON FUNCTION fg_account_profile_created() TO ${app};
           CREATE TRIGGER accounts_profile AFTER INSERT ON accounts
             FOR EACH ROW EXECUTE FUNCTION fg_account_profile_created();
         `);
-        await q.query(protectTenantTable('account_profiles', 'SELECT, INSERT, UPDATE'));
+        await q.query(protectTenantTable('account_profiles', 'SELECT, INSERT, UPDATE', roles));
       });
     }
     await q.query(`INSERT INTO account_profiles (tenant_id, account_id) SELECT tenant_id, id FROM accounts ON CONFLICT DO NOTHING`);
@@ -115,7 +117,8 @@ export class AccountProfiles1700000000041 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(unprotectTenantTable('account_profiles'));
+    const roles = await readDeploymentRoles(q);
+    await q.query(unprotectTenantTable('account_profiles', roles));
     await q.query(`
       DROP TRIGGER accounts_profile ON accounts;
       DROP FUNCTION fg_account_profile_created();

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, OWNER_ROLE, PLATFORM_ROLE } from '../src/database/roles.js';
+import { quotedRoles, readDeploymentRoles } from '../src/database/roles.js';
 import { definerFunction, protectTenantTable } from './row-level-security.js';
 
 /** Indexes on audit_logs, built CONCURRENTLY: the table is the biggest a tenant has. */
@@ -66,7 +66,8 @@ const CHAIN_TRIGGER_0044 = `
  * first, so two sealers of one tenant take turns and the second sees the first's rows as sealed.
  * Returns the number of rows sealed; fewer than p_limit means nothing else is below the horizon.
  */
-const SEAL_FUNCTION = `
+function sealFunction(owner: string, app: string): string {
+  return `
   CREATE FUNCTION public.fg_audit_seal(p_limit integer) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, public, pg_temp
@@ -132,9 +133,10 @@ const SEAL_FUNCTION = `
       RETURN v_updated;
     END
     $fn$;
-  ALTER FUNCTION public.fg_audit_seal(integer) OWNER TO ${OWNER_ROLE};
+  ALTER FUNCTION public.fg_audit_seal(integer) OWNER TO ${owner};
   REVOKE EXECUTE ON FUNCTION public.fg_audit_seal(integer) FROM PUBLIC;
-  GRANT EXECUTE ON FUNCTION public.fg_audit_seal(integer) TO ${APP_ROLE};`;
+  GRANT EXECUTE ON FUNCTION public.fg_audit_seal(integer) TO ${app};`;
+}
 
 /**
  * Migration 50: audited writes do not serialise a tenant. The chain trigger that migration 30 made
@@ -163,6 +165,8 @@ export class AuditChainSealing1700000000050 implements MigrationInterface {
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
+    const { owner, app, platform } = quotedRoles(roles);
     await inTransaction(
       q,
       `SET LOCAL lock_timeout = '10s';
@@ -188,19 +192,20 @@ export class AuditChainSealing1700000000050 implements MigrationInterface {
          hash       char(64),
          sealed_at  timestamptz
        );
-       ${protectTenantTable('audit_chain_heads', 'SELECT')}
-       GRANT SELECT ON audit_chain_heads TO ${PLATFORM_ROLE};
+       ${protectTenantTable('audit_chain_heads', 'SELECT', roles)}
+       GRANT SELECT ON audit_chain_heads TO ${platform};
        INSERT INTO audit_chain_heads (tenant_id, seq, last_id, hash, sealed_at)
          SELECT t.tenant_id, 0, l.id, l.hash, now()
            FROM tenants t
            CROSS JOIN LATERAL (SELECT a.id, a.hash FROM audit_logs a WHERE a.tenant_id = t.tenant_id ORDER BY a.id DESC LIMIT 1) l;
        ${CHAIN_TRIGGER}
-       ${SEAL_FUNCTION}
+       ${sealFunction(owner, app)}
        ${definerFunction(
          'fg_audit_seal_status()',
          'TABLE (tenant_id varchar, pending bigint, oldest timestamptz)',
          `SELECT a.tenant_id, count(*), min(a.timestamp) FROM public.audit_logs a
            WHERE a.hash IS NULL AND a.seq IS NULL GROUP BY a.tenant_id`,
+        roles,
        )}`,
     );
   }

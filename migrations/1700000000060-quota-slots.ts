@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, PLATFORM_ROLE } from '../src/database/roles.js';
+import { quotedRoles, readDeploymentRoles } from '../src/database/roles.js';
 import { CURRENT_QUOTA_MONTH } from '../src/transactions/quota-month.js';
 import { column, constraintNamed, primaryKey, sameColumns } from './catalog.js';
 import { buildIndexConcurrently, inShortTransaction, validateConstraint } from './short-locks.js';
@@ -148,6 +148,8 @@ export class QuotaSlots1700000000060 implements MigrationInterface {
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
+    const { app, platform } = quotedRoles(roles);
     const table = 'tenant_monthly_usage';
     if (!(await column(q, table, 'slot'))) await inShortTransaction(q, `ALTER TABLE ${table} ADD COLUMN slot smallint NOT NULL DEFAULT 0`);
     const key = await primaryKey(q, table);
@@ -167,15 +169,17 @@ export class QuotaSlots1700000000060 implements MigrationInterface {
       q,
       `${RESERVE_FUNCTION};
        REVOKE EXECUTE ON FUNCTION fg_quota_reserve(varchar, integer) FROM PUBLIC;
-       GRANT EXECUTE ON FUNCTION fg_quota_reserve(varchar, integer) TO ${APP_ROLE};
-       GRANT SELECT ON ${table} TO ${PLATFORM_ROLE};`,
+       GRANT EXECUTE ON FUNCTION fg_quota_reserve(varchar, integer) TO ${app};
+       GRANT SELECT ON ${table} TO ${platform};`,
     );
   }
 
   /** Folds each month's slots back into one row (slot 0's), then restores the one-row key. */
   async down(q: QueryRunner): Promise<void> {
+    const roles = await readDeploymentRoles(q);
+    const { platform } = quotedRoles(roles);
     await q.query(`
-      REVOKE SELECT ON tenant_monthly_usage FROM ${PLATFORM_ROLE};
+      REVOKE SELECT ON tenant_monthly_usage FROM ${platform};
       DROP FUNCTION fg_quota_reserve(varchar, integer);
       INSERT INTO tenant_monthly_usage AS u (tenant_id, month, slot, transactions, updated_at)
       SELECT tenant_id, month, 0, sum(transactions), max(updated_at) FROM tenant_monthly_usage GROUP BY tenant_id, month

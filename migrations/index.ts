@@ -16,8 +16,10 @@ import { AccountProfilesFillfactor1700000000045 } from './1700000000045-account-
 import { ColumnDefaultsTypeormReadsBack1700000000046 } from './1700000000046-column-defaults-typeorm-reads-back.js';
 import { AuditChainSealing1700000000050 } from './1700000000050-audit-chain-sealing.js';
 import { QuotaSlots1700000000060 } from './1700000000060-quota-slots.js';
+import { LoginLookupOneAccount1700000000080 } from './1700000000080-login-lookup-one-account.js';
+import { DeploymentRoles1700000000090 } from './1700000000090-deployment-roles.js';
 import { AmountText1700000000100 } from './1700000000100-amount-text.js';
-import { AccountRefOnTransactionsAndAlerts1700000000101 } from './1700000000101-account-ref-on-transactions-and-alerts.js';
+import { TransactionAccountRef1700000000101 } from './1700000000101-transaction-account-ref.js';
 
 /** Every migration, in the order they apply. A new migration is added here and nowhere else. */
 export const migrations = [
@@ -39,6 +41,8 @@ export const migrations = [
   ColumnDefaultsTypeormReadsBack1700000000046,
   AuditChainSealing1700000000050,
   QuotaSlots1700000000060,
+  LoginLookupOneAccount1700000000080,
+  DeploymentRoles1700000000090,
   AmountText1700000000100,
-  AccountRefOnTransactionsAndAlerts1700000000101,
+  TransactionAccountRef1700000000101,
 ];

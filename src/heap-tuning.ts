@@ -3,7 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 /**
  * Two of V8's garbage-collector heuristics, set before anything else is loaded (main.ts imports this
  * module first, so they hold before the application allocates). Measured with the benchmark
- * (docs/benchmark.md, "Heap"); neither changes what the program does, only when memory is reclaimed.
+ * (docs/benchmark.md, step 10, "The heap"); neither changes what the program does, only when memory
+ * is reclaimed.
  *
  * 1. Allocation-site pretenuring, off.
  *    V8 watches each allocation site and, when the objects it made were all still alive at a young-

@@ -4,7 +4,7 @@
 // cached in process) and the same SQL, and nothing else (no DI, no validation, no guards, no
 // scoring). FraudGuard is measured as a ratio of this. Run `npm run build` first: the list and
 // ingest statements and the id generator are imported from FraudGuard's build, so they are the same.
-//   APP_DATABASE_URL=postgres://fraudguard_app:…@127.0.0.1:5432/db PORT=3001 node bench/ceiling/server.mjs
+//   APP_DATABASE_URL=postgres://fg_db_app:…@127.0.0.1:5432/db PORT=3001 node bench/ceiling/server.mjs
 //
 // Routes: GET /api/v1/transactions and POST /api/v1/transactions (FraudGuard's SQL), and
 // POST /bare/transactions, a reference below the ceiling: an account upsert and a transaction
@@ -104,7 +104,7 @@ app.post('/api/v1/transactions', async (request, reply) => {
         one(body.metadata === undefined ? undefined : JSON.stringify(body.metadata)),
         [], [], [], [], [],
         JSON.stringify([profile]), [accountId],
-        [body.account_ref], [], [],
+        [body.account_ref],
         null, 'transaction.create', 'transaction', id, request.ip, request.headers['user-agent'] ?? null, request.id, null,
         JSON.stringify({ amount: body.amount, currency: body.currency, status: 'APPROVED', risk_score: 0 }), 'INFO',
       ],

@@ -2,7 +2,7 @@
 // the nearest real peer for the benchmark. The API key is resolved exactly as FraudGuard does it
 // (SHA-256, fg_api_key_lookup, in-process cache) and becomes app.current_tenant through pgSettings,
 // which PostGraphile applies with set_config(…, true) inside each request's transaction.
-//   APP_DATABASE_URL=postgres://fraudguard_app:…@127.0.0.1:5432/db PORT=3002 npm run serve
+//   APP_DATABASE_URL=postgres://fg_db_app:…@127.0.0.1:5432/db PORT=3002 npm run serve
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import pg from 'pg';

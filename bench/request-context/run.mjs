@@ -27,6 +27,8 @@ const settings = {
   connections: num('BENCH_CONNECTIONS', 10),
   /** Requests per second over all connections; unset: as fast as the server answers. */
   rate: num('BENCH_RATE', undefined),
+  /** Paired mode: every variant measured at the same time as its Node's floor (for a busy machine). */
+  paired: env.BENCH_PAIRED === '1',
   poolSize: num('BENCH_POOL_SIZE', 10),
   tenants: 50,
   rowsPerTenant: 200,
@@ -192,35 +194,40 @@ const sumSince = (after, before) => [...after].reduce((sum, [pid, seconds]) => s
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
 
-async function measure(server, monitor) {
-  // Refill the pool, which closed its idle connections while the other variants ran, and let the
+/** Measures the servers of `group` side by side (one, or in paired mode the floor and a variant), each under its own load. */
+async function measure(group, monitor, round) {
+  // Refill the pools, which closed their idle connections while the other variants ran, and let the
   // last of those requests finish before the counters are read.
-  await load(server, 0.5);
+  await Promise.all(group.map((server) => load(server, 0.5)));
   await settle();
-  const pids = await backendPids(monitor, server);
+  const pids = await Promise.all(group.map((server) => backendPids(monitor, server)));
   const load1 = os.loadavg()[0];
-  const before = await server.stats();
-  const pgBefore = backendsCpu(pids);
-  const result = await load(server, settings.duration);
+  const before = await Promise.all(group.map((server) => server.stats()));
+  const pgBefore = pids.map((list) => backendsCpu(list));
+  const results = await Promise.all(group.map((server) => load(server, settings.duration)));
   // Let the requests still in flight finish, so that the counters cover whole requests.
   await settle();
-  const pgCpu = sumSince(backendsCpu(pids, pgBefore), pgBefore);
-  const after = await server.stats();
-  const requests = after.requests - before.requests;
-  const figure = {
-    cpuMs: (after.cpuMicros - before.cpuMicros) / 1000 / requests,
-    pgCpuMs: pids.length ? (pgCpu * 1000) / requests : undefined,
-    roundTrips: (after.queries - before.queries) / requests,
-    rps: result['2xx'] / result.duration,
-    p99: result.latency.p99,
-    failed: result.non2xx + result.errors + result.timeouts,
-    load1,
-  };
-  console.log(
-    `  ${server.label.padEnd(28)} CPU ${figure.cpuMs.toFixed(3)} ms/req   PG ${figure.pgCpuMs?.toFixed(3) ?? '–'} ms/req   ${figure.rps.toFixed(0).padStart(6)} req/s   p99 ${String(figure.p99).padStart(4)} ms   ${figure.roundTrips.toFixed(2)} round trips/req   load ${load1.toFixed(2)}` +
-      (figure.failed ? `   (${figure.failed} non-2xx/errors/timeouts)` : ''),
-  );
-  return figure;
+  const pgCpu = pids.map((list, i) => sumSince(backendsCpu(list, pgBefore[i]), pgBefore[i]));
+  const after = await Promise.all(group.map((server) => server.stats()));
+  return group.map((server, i) => {
+    const requests = after[i].requests - before[i].requests;
+    const result = results[i];
+    const figure = {
+      round,
+      cpuMs: (after[i].cpuMicros - before[i].cpuMicros) / 1000 / requests,
+      pgCpuMs: pids[i].length ? (pgCpu[i] * 1000) / requests : undefined,
+      roundTrips: (after[i].queries - before[i].queries) / requests,
+      rps: result['2xx'] / result.duration,
+      p99: result.latency.p99,
+      failed: result.non2xx + result.errors + result.timeouts,
+      load1,
+    };
+    console.log(
+      `  ${server.label.padEnd(28)} CPU ${figure.cpuMs.toFixed(3)} ms/req   PG ${figure.pgCpuMs?.toFixed(3) ?? '–'} ms/req   ${figure.rps.toFixed(0).padStart(6)} req/s   p99 ${String(figure.p99).padStart(4)} ms   ${figure.roundTrips.toFixed(2)} round trips/req   load ${load1.toFixed(2)}` +
+        (figure.failed ? `   (${figure.failed} non-2xx/errors/timeouts)` : ''),
+    );
+    return figure;
+  });
 }
 
 const median = (values) => {
@@ -260,7 +267,17 @@ try {
     let order = [...servers.slice(shift), ...servers.slice(0, shift)];
     if (round % 2) order = order.reverse();
     console.log(`Round ${round + 1}/${settings.rounds}`);
-    for (const server of order) figures.get(server).push(await measure(server, monitor));
+    if (settings.paired) {
+      // Each variant side by side with its Node's floor: both under the same machine at the same time.
+      for (const server of order.filter((s) => s.variant !== 'floor')) {
+        const floor = servers.find((s) => s.node === server.node && s.variant === 'floor');
+        const [floorFigure, figure] = await measure([floor, server], monitor, round);
+        figures.get(floor).push(floorFigure);
+        figures.get(server).push({ ...figure, floorCpuMs: floorFigure.cpuMs });
+      }
+    } else {
+      for (const server of order) figures.get(server).push(...(await measure([server], monitor, round)));
+    }
   }
   const report = reportOf(figures);
   console.log(`\n${report}`);
@@ -284,6 +301,7 @@ function reportOf(figures) {
     `Request-context benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} CPUs; ` +
       `${settings.rounds} interleaved rounds × ${settings.duration} s per variant, ${settings.connections} connections` +
       `${settings.rate ? ` at ${settings.rate} req/s in all` : ''}, pool ${settings.poolSize}; medians of the rounds. ` +
+      (settings.paired ? 'Paired mode: each variant measured at the same time as its Node\'s floor, each under its own load. ' : '') +
       `\`GET /items\`: a 20-row tenant-scoped SELECT in a read-only transaction. CPU ms/request: the API process (process.cpuUsage); ` +
       `PostgreSQL: its pool's backends; round trips: queries its pg clients sent, per request.`,
     '',
@@ -295,9 +313,9 @@ function reportOf(figures) {
     const rows = [...figures].filter(([server]) => server.node === node);
     const floor = rows.find(([server]) => server.variant === 'floor')?.[1];
     for (const [server, list] of rows) {
-      // Paired by round: each round's variant against the same round's floor, so that the machine's
-      // drift from round to round cancels; the median of those differences, and their range.
-      const deltas = floor && server.variant !== 'floor' ? list.map((f, round) => f.cpuMs - floor[round].cpuMs) : undefined;
+      // Paired: each measurement against the floor measured beside it (paired mode) or in the same
+      // round, so that the machine's drift cancels; the median of those differences, and their range.
+      const deltas = floor && server.variant !== 'floor' ? list.map((f) => f.cpuMs - (f.floorCpuMs ?? floor.find((g) => g.round === f.round).cpuMs)) : undefined;
       const delta = deltas ? `${signed(median(deltas))} (${signed(Math.min(...deltas))} … ${signed(Math.max(...deltas))})` : '';
       lines.push(
         `| ${node.version} | \`${server.variant}\` | ${fmt(median(list.map((f) => f.cpuMs)), 3)} | ${delta} | ${fmt(median(list.map((f) => f.pgCpuMs)), 3)} | ${fmt(median(list.map((f) => f.rps)), 0)} | ` +
@@ -313,10 +331,13 @@ function reportOf(figures) {
 }
 
 function perRound(figures) {
-  const lines = ['', 'Per round (API CPU ms/req, req/s, p99 ms, load average):', '', '| Node | variant | ' + Array.from({ length: settings.rounds }, (_, r) => `round ${r + 1}`).join(' | ') + ' |'];
-  lines.push(`| --- | --- |${' --- |'.repeat(settings.rounds)}`);
-  for (const [server, list] of figures) {
-    lines.push(`| ${server.node.version} | \`${server.variant}\` | ${list.map((f) => `${f.cpuMs.toFixed(3)}, ${f.rps.toFixed(0)}, ${f.p99}, ${f.load1.toFixed(2)}`).join(' | ')} |`);
+  const lines = ['', 'Every measurement, in the order of the rounds:', '', '| round | Node | variant | API CPU ms/req | floor beside it | req/s | p99 ms | load avg |', '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |'];
+  const all = [...figures].flatMap(([server, list]) => list.map((figure) => ({ server, figure })));
+  all.sort((a, b) => a.figure.round - b.figure.round);
+  for (const { server, figure } of all) {
+    lines.push(
+      `| ${figure.round + 1} | ${server.node.version} | \`${server.variant}\` | ${figure.cpuMs.toFixed(3)} | ${fmt(figure.floorCpuMs, 3)} | ${figure.rps.toFixed(0)} | ${figure.p99} | ${figure.load1.toFixed(2)} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Query, Req } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ApiProblems } from '../common/problem.schema.js';
 import { AdminTenantDto, AdminTenantListQuery, AdminTenantPageDto, AdminTenantPatchDto, TenantIdParam } from './admin-tenant.dto.js';
 import { AdminTenantService } from './admin-tenant.service.js';
 import { OperatorOnly } from './platform-admin.guard.js';
@@ -17,7 +16,7 @@ function operatorOrigin(request: FastifyRequest) {
   };
 }
 
-@ApiTags('admin')
+@ApiTags('Operators')
 @ApiExtraModels(AdminTenantDto)
 @Controller('admin/tenants')
 @OperatorOnly()
@@ -25,28 +24,31 @@ export class AdminTenantController {
   constructor(private readonly tenants: AdminTenantService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every tenant, with usage (operators only)' })
+  @ApiOperation({ summary: 'List every tenant, with usage', description: 'Newest first; filter by `status`.' })
   @ApiOkResponse({ type: AdminTenantPageDto })
-  @ApiProblems(400)
   list(@Query() query: AdminTenantListQuery) {
     return this.tenants.list(query);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One tenant, with usage (operators only)' })
+  @ApiOperation({ summary: 'One tenant, with usage', description: 'Its plan, limits, status and current usage.' })
   @ApiOkResponse({ type: AdminTenantDto })
-  @ApiProblems(400, 404)
   get(@Param() params: TenantIdParam) {
     return this.tenants.get(params.id);
   }
 
   @Patch(':id')
   @ApiOperation({
-    summary: 'Change plan and limits, suspend, reactivate, cancel or extend the trial (operators only)',
-    description: "Audited into the tenant's own trail.",
+    summary: "Change a tenant's plan, limits or status",
+    description:
+      '`plan` alone also resets the limits to the plan\'s; limits given explicitly win. `status` SUSPENDED suspends, ACTIVE ' +
+      "reactivates, CANCELLED cancels; `extend_trial_days` extends the trial. Audited into the tenant's own trail with `reason`.",
+  })
+  @ApiBody({
+    type: AdminTenantPatchDto,
+    examples: { upgrade: { summary: 'Move a tenant to the Professional plan', value: { plan: 'PROFESSIONAL', reason: 'Upgraded after the sales call' } } },
   })
   @ApiOkResponse({ type: AdminTenantDto })
-  @ApiProblems(400, 404)
   update(@Param() params: TenantIdParam, @Body() patch: AdminTenantPatchDto, @Req() request: FastifyRequest) {
     return this.tenants.update(params.id, patch, operatorOrigin(request));
   }

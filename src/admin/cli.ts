@@ -171,6 +171,27 @@ const COMMANDS: Record<string, Command> = {
       }
     },
   } satisfies OwnerCommand<{ dryRun: boolean; tenantPlan?: Plan }>,
+  'app-role:password': {
+    summary: "Give this database's app role the password APP_DB_PASSWORD (migrations never change an existing role's)",
+    usage: 'app-role:password',
+    options: {},
+    async parse(args) {
+      noPositionals(args);
+      if (!process.env.APP_DB_PASSWORD) throw new UsageError('set APP_DB_PASSWORD to the new password');
+    },
+    async runAsOwner(ownerUrl) {
+      const [{ default: pg }, { quoteIdent, readDeploymentRoles }] = await Promise.all([import('pg'), import('../database/roles.js')]);
+      const client = new pg.Client({ connectionString: ownerUrl });
+      await client.connect();
+      try {
+        const { app } = await readDeploymentRoles(client);
+        await client.query(`ALTER ROLE ${quoteIdent(app)} PASSWORD ${client.escapeLiteral(process.env.APP_DB_PASSWORD!)}`);
+        return { role: app, password: 'changed' };
+      } finally {
+        await client.end();
+      }
+    },
+  } satisfies OwnerCommand<void>,
   'tenant:create': {
     summary: 'Create a tenant (audited as tenant.created)',
     usage: 'tenant:create --name <organization> --subdomain <sub> --admin-email <email> [--plan STARTER|PROFESSIONAL|ENTERPRISE] [--trial-days <n>] [--id <tenant_id>]',
@@ -305,7 +326,7 @@ const COMMANDS: Record<string, Command> = {
     async runAsOwner(ownerUrl, { batch }, config) {
       const [{ default: pg }, { readSealStatus, runSealPass }] = await Promise.all([import('pg'), import('../audit/audit-seal.js')]);
       // The app role, as the API's sealer: fg_audit_seal runs for the tenant the session names.
-      const client = new pg.Client({ connectionString: config.database.appDatabaseUrl ?? appRoleUrl(ownerUrl, config.database.appDbPassword), application_name: 'fraudguard-cli' });
+      const client = new pg.Client({ connectionString: config.database.appDatabaseUrl ?? appRoleUrl(ownerUrl, await appRoleOf(ownerUrl), config.database.appDbPassword), application_name: 'fraudguard-cli' });
       await client.connect();
       try {
         const pass = await runSealPass(client, { batch: batch ?? config.database.auditSealBatch });
@@ -340,6 +361,18 @@ function commandHelp(command: Command): string {
   return `Usage: npm run cli -- ${command.usage}\n\n${command.summary}.\nExit codes: 0 ok, 1 failure, 2 usage error.`;
 }
 
+/** The app role recorded in the database of `ownerUrl` (roles.ts). */
+async function appRoleOf(ownerUrl: string): Promise<string> {
+  const [{ default: pg }, { readDeploymentRoles }] = await Promise.all([import('pg'), import('../database/roles.js')]);
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    return (await readDeploymentRoles(client)).app;
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * The application context for one command, closed when the command is done. Nest's and the
  * services' log lines go to stderr, only errors unless LOG_LEVEL asks for debug: stdout is the
@@ -352,7 +385,7 @@ async function withApplication<T>(config: FraudGuardConfig, ownerUrl: string, wo
     import('./operator-commands.js'),
   ]);
   const level = ['debug', 'trace'].includes(config.app.logLevel) ? config.app.logLevel : 'error';
-  const appUrl = config.database.appDatabaseUrl ?? appRoleUrl(ownerUrl, config.database.appDbPassword);
+  const appUrl = config.database.appDatabaseUrl ?? appRoleUrl(ownerUrl, await appRoleOf(ownerUrl), config.database.appDbPassword);
   // The API's background audit sealer stays off in a CLI process (`audit:seal` runs a pass on demand).
   const cliConfig: FraudGuardConfig = { ...config, database: { ...config.database, auditSealer: false } };
   const context = await NestFactory.createApplicationContext(CliModule.forRoot(cliConfig, ownerUrl, appUrl), {

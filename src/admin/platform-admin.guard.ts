@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ACCESS_RULE, AccessRule } from '../common/authenticated.decorator.js';
 import { ProblemException } from '../common/problem.js';
-import { ApiProblems } from '../common/problem.schema.js';
+import { ApiProblems, Problem } from '../common/problem.schema.js';
 import type { ConfigType } from '@nestjs/config';
 import { authConfig } from '../config/auth.config.js';
 import { NoTransaction } from '../database/tenant-context.interceptor.js';
@@ -47,5 +47,5 @@ export const OperatorOnly = () =>
     NoTransaction(),
     UseGuards(PlatformAdminGuard),
     ApiSecurity(ADMIN_TOKEN_SCHEME),
-    ApiProblems(401),
+    ApiProblems(Problem.invalidAdminToken()),
   );

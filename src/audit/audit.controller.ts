@@ -2,13 +2,12 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated } from '../common/authenticated.decorator.js';
-import { ApiProblems } from '../common/problem.schema.js';
 import type { AuthContext } from '../common/auth-context.js';
 import { Auth } from '../common/auth.decorator.js';
 import { AuditChainVerification, AuditLogPage, AuditLogQuery } from './audit.dto.js';
 import { AuditService } from './audit.service.js';
 
-@ApiTags('audit')
+@ApiTags('Audit')
 @ApiExtraModels(AuditLogPage)
 @Controller('audit-logs')
 export class AuditController {
@@ -29,14 +28,16 @@ export class AuditController {
       'application/x-ndjson': { schema: { type: 'string' } },
     },
   })
-  @ApiProblems(400)
   list(@Auth() auth: AuthContext, @Query() query: AuditLogQuery, @Res() reply: FastifyReply): Promise<void> {
     return this.audit.respond(auth, query, reply);
   }
 
   @Get('verify')
   @Authenticated({ role: 'MANAGER', scopes: ['read:audit'] })
-  @ApiOperation({ summary: "Checks the tenant's audit hash chain", description: 'Detects an edited or deleted row (see docs/audit-and-operations.md).' })
+  @ApiOperation({
+    summary: "Verify the audit trail's hash chain",
+    description: 'Recomputes every sealed row\'s hash and link: `valid: false` and `first_broken_id` name the first edited, inserted or deleted row.',
+  })
   @ApiOkResponse({ type: AuditChainVerification })
   verify(@Auth() auth: AuthContext): Promise<AuditChainVerification> {
     return this.audit.verify(auth);

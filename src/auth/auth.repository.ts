@@ -7,18 +7,26 @@ import { User } from '../users/user.entity.js';
 import { PasswordReset } from './password-reset.entity.js';
 import { RefreshToken } from './refresh-token.entity.js';
 
-/** A row of fg_login_lookup: an account with the e-mail, its tenant's state and its lockout counters. */
-export interface LoginCandidate {
+/** An active account with an e-mail and its tenant's state, without its password (fg_account_lookup). */
+export interface AccountOfEmail {
   user_id: number;
   tenant_id: string;
   subdomain: string;
-  password_hash: string;
-  role: User['role'];
-  is_active: boolean;
   tenant_status: string;
   trial_ends_at: Date | null;
+}
+
+/**
+ * The row of fg_login_lookup: the one active account a login checks the password of (the hinted
+ * organization's, else the first made with the e-mail), with its lockout counters, and how many
+ * active accounts share the e-mail under the same hint.
+ */
+export interface LoginCandidate extends AccountOfEmail {
+  password_hash: string;
+  role: User['role'];
   failed_login_count: number;
   locked_until: Date | null;
+  accounts: number;
 }
 
 export interface FailureState {
@@ -39,7 +47,7 @@ export interface RefreshTokenWithOwner {
 
 /**
  * Login, refresh-token and password-reset rows, in the current transaction. The login look-up
- * runs before any tenant is set (definer function fg_login_lookup, on the transaction's own
+ * runs before any tenant is set (definer functions fg_login_lookup and fg_account_lookup, on the transaction's own
  * connection); everything else after CurrentTransaction.setTenant, under RLS, with the tenant in
  * every WHERE.
  */
@@ -59,10 +67,17 @@ export class AuthRepository {
     return this.txHost.tx.getRepository(PasswordReset);
   }
 
-  /** Accounts with this e-mail (in the hinted organization only, when there is a hint). */
-  loginCandidates(email: string, subdomain: string | undefined): Promise<LoginCandidate[]> {
+  /** The account a login with this e-mail (and hint) checks, if any. */
+  async loginCandidate(email: string, subdomain: string | undefined): Promise<LoginCandidate | undefined> {
     // SQL: a SECURITY DEFINER function, the one way to find users before a tenant is set.
-    return this.txHost.tx.query('SELECT * FROM fg_login_lookup($1, $2)', [email, subdomain ?? null]);
+    const rows: LoginCandidate[] = await this.txHost.tx.query('SELECT * FROM fg_login_lookup($1, $2)', [email, subdomain ?? null]);
+    return rows[0];
+  }
+
+  /** Active accounts with this e-mail (in the hinted organization only, when there is a hint), at most ten. */
+  accountsOfEmail(email: string, subdomain: string | undefined): Promise<AccountOfEmail[]> {
+    // SQL: a SECURITY DEFINER function, the one way to find users before a tenant is set.
+    return this.txHost.tx.query('SELECT * FROM fg_account_lookup($1, $2)', [email, subdomain ?? null]);
   }
 
   /**
@@ -144,8 +159,13 @@ export class AuthRepository {
     await this.refreshTokens.update({ tenantId, familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
   }
 
-  async revokeRefreshTokensOfUser(tenantId: string, userId: number): Promise<void> {
+  /**
+   * Everything that would let the user's old credentials back in: refresh tokens revoked, unused
+   * reset tokens spent. After a password change or reset, a deactivation, a demotion.
+   */
+  async revokeCredentialsOfUser(tenantId: string, userId: number): Promise<void> {
     await this.refreshTokens.update({ tenantId, userId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    await this.passwordResets.update({ tenantId, userId, usedAt: IsNull() }, { usedAt: () => 'now()' });
   }
 
   /** A new reset token replaces any earlier unused one of the same user. */

@@ -1,4 +1,6 @@
 import { jest } from '@jest/globals';
+import type { TransactionHost } from '@nestjs-cls/transactional';
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
 import type { AuditWriter } from '../audit/audit.writer.js';
 import type { AuditEntry } from '../audit/audit.entry.js';
 import { ProblemException } from '../common/problem.js';
@@ -20,21 +22,29 @@ const PASSWORD = 'Correct-Horse-7';
 
 /** Accounts as fg_login_lookup and tenant_users would show them, with the counters the SQL keeps. */
 class FakeAuthRepository implements Partial<Record<keyof AuthRepository, unknown>> {
-  accounts: Array<LoginCandidate & { email: string }> = [];
+  accounts: Array<LoginCandidate & { email: string; is_active: boolean }> = [];
   refreshTokens: Array<{ tenantId: string; userId: number; familyId: string; tokenHash: string; usedAt: Date | null; revokedAt: Date | null; expiresAt: Date }> = [];
   resets: Array<{ tenantId: string; userId: number; tokenHash: string }> = [];
 
-  account(fields: Partial<LoginCandidate> & { email: string }): LoginCandidate {
+  /** Accounts are made in the order of these calls: the first one with an e-mail is the oldest. */
+  account(fields: Partial<LoginCandidate> & { email: string; is_active?: boolean }) {
     const account = {
       user_id: this.accounts.length + 1, tenant_id: 'tenant_a', subdomain: 'acme', password_hash: `hash:${PASSWORD}`, role: 'ANALYST' as const,
-      is_active: true, tenant_status: 'ACTIVE', trial_ends_at: null, failed_login_count: 0, locked_until: null, ...fields,
+      is_active: true, tenant_status: 'ACTIVE', trial_ends_at: null, failed_login_count: 0, locked_until: null, accounts: 0, ...fields,
     };
     this.accounts.push(account);
     return account;
   }
 
-  async loginCandidates(email: string, subdomain: string | undefined) {
-    return this.accounts.filter((a) => a.email === email && (subdomain === undefined || a.subdomain === subdomain)).map((a) => ({ ...a }));
+  private matching(email: string, subdomain: string | undefined) {
+    return this.accounts.filter((a) => a.is_active && a.email === email && (subdomain === undefined || a.subdomain === subdomain));
+  }
+  async loginCandidate(email: string, subdomain: string | undefined) {
+    const found = this.matching(email, subdomain);
+    return found[0] && { ...found[0], accounts: found.length };
+  }
+  async accountsOfEmail(email: string, subdomain: string | undefined) {
+    return this.matching(email, subdomain).map(({ user_id, tenant_id, subdomain: sub, tenant_status, trial_ends_at }) => ({ user_id, tenant_id, subdomain: sub, tenant_status, trial_ends_at }));
   }
   async recordLoginFailure(tenantId: string, userId: number, maxFailures: number, lockSeconds: number): Promise<FailureState> {
     const account = this.accounts.find((a) => a.tenant_id === tenantId && a.user_id === userId)!;
@@ -124,6 +134,7 @@ describe('AuthService', () => {
       audit as unknown as AuditWriter,
       mail as unknown as MailService,
       transaction as unknown as CurrentTransaction,
+      { withTransaction: (_propagation: unknown, _options: unknown, work: () => Promise<unknown>) => work() } as unknown as TransactionHost<TenantTransactionAdapter>,
       config,
     );
   });
@@ -198,21 +209,27 @@ describe('AuthService', () => {
       expect(transaction.delayMs).toBe(100);
     });
 
-    it('asks for the organization when the password fits accounts of several tenants, and takes the only one it fits', async () => {
+    it('checks one password per login: the first account made with a shared e-mail, else asks for the organization', async () => {
       repository.account({ email: 'shared@example.com', tenant_id: 'tenant_a', subdomain: 'acme' });
-      repository.account({ email: 'shared@example.com', tenant_id: 'tenant_b', subdomain: 'beta' });
-      expect(await refusal(login('shared@example.com', PASSWORD))).toMatchObject({ status: 400, slug: 'tenant-required' });
-      expect(transaction.tenants).toEqual([]);
-      expect((await login('shared@example.com', PASSWORD, { subdomain: 'beta' })).user.tenant_id).toBe('tenant_b');
-      repository.accounts[1].password_hash = 'hash:Other-Password-9';
-      expect((await login('shared@example.com', 'Other-Password-9')).user.tenant_id).toBe('tenant_b');
-      expect(actions()).not.toContain('auth.login_failed'); // the account it did not fit is not blamed
+      repository.account({ email: 'shared@example.com', tenant_id: 'tenant_b', subdomain: 'beta', password_hash: 'hash:Other-Password-9' });
+      expect((await login('shared@example.com', PASSWORD)).user.tenant_id).toBe('tenant_a');
+      expect(verifications).toEqual([`hash:${PASSWORD}`]);
+      // The second account's password, without a hint: the first account's check fails, and the
+      // answer asks for the organization without naming any; the failure counts on the account checked.
+      const asked = await refusal(login('shared@example.com', 'Other-Password-9'));
+      expect(asked).toMatchObject({ status: 400, slug: 'tenant-required' });
+      expect(verifications).toHaveLength(2);
+      expect(repository.accounts[0].failed_login_count).toBe(1);
+      expect((await login('shared@example.com', 'Other-Password-9', { subdomain: 'beta' })).user.tenant_id).toBe('tenant_b');
+      expect(verifications).toHaveLength(3);
     });
 
-    it('logs into the open account when the other one with the same password is locked', async () => {
+    it('asks for the organization, not "locked", when the first account of a shared e-mail is locked and no hint is given', async () => {
       repository.account({ email: 'shared@example.com', tenant_id: 'tenant_a', locked_until: new Date(Date.now() + 60_000) });
       repository.account({ email: 'shared@example.com', tenant_id: 'tenant_b', subdomain: 'beta' });
-      expect((await login('shared@example.com', PASSWORD)).user.tenant_id).toBe('tenant_b');
+      expect(await refusal(login('shared@example.com', PASSWORD))).toMatchObject({ status: 400, slug: 'tenant-required' });
+      expect(verifications).toEqual([undefined]);
+      expect((await login('shared@example.com', PASSWORD, { subdomain: 'beta' })).user.tenant_id).toBe('tenant_b');
     });
 
     it('takes the tenant hint from the host; a body subdomain that contradicts it is 403 before any look-up', async () => {
@@ -266,9 +283,11 @@ describe('AuthService', () => {
       repository.account({ email: 'ada@example.com', tenant_id: 'tenant_s', subdomain: 'sus', tenant_status: 'SUSPENDED' });
       expect(await service.forgotPassword({ email: 'nobody@example.com' }, undefined)).toEqual({ status: 'accepted' });
       expect(await service.forgotPassword({ email: 'ada@example.com' }, undefined)).toEqual({ status: 'accepted' });
+      // Nothing is written before the answer, for a known e-mail as for an unknown one.
+      expect(repository.resets).toEqual([]);
+      expect(audit.record).not.toHaveBeenCalled();
+      for (let i = 0; i < transaction.afterCommitTasks.length; i++) await transaction.afterCommitTasks[i]();
       expect(repository.resets).toEqual([expect.objectContaining({ tenantId: 'tenant_a', userId: 1 })]);
-      expect(mail.send).not.toHaveBeenCalled();
-      await Promise.all(transaction.afterCommitTasks.map((task) => task()));
       expect(mail.send).toHaveBeenCalledTimes(1);
       const token = /fgp_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}/.exec(mail.send.mock.calls[0][0].text)![0];
       expect(hashOpaqueToken(token)).toBe(repository.resets[0].tokenHash);

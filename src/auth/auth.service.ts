@@ -1,3 +1,4 @@
+import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
@@ -7,10 +8,11 @@ import { ProblemException } from '../common/problem.js';
 import { assertTenantUsable } from '../common/tenant-status.js';
 import { authConfig } from '../config/auth.config.js';
 import { CurrentTransaction } from '../database/current-transaction.js';
+import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
 import { MailService } from '../mail/mail.service.js';
 import { AccessTokenService } from './access-token.service.js';
 import { type ForgotPasswordDto, type LoginDto, type LoginView, loginUserView, type ResetPasswordDto, type TokenPair } from './auth.dto.js';
-import { AuthRepository, LoginCandidate } from './auth.repository.js';
+import { type AccountOfEmail, AuthRepository, type LoginCandidate } from './auth.repository.js';
 import { UnknownEmailThrottle } from './login-throttle.js';
 import { hashOpaqueToken, issueOpaqueToken, tenantOfOpaqueToken } from './opaque-token.js';
 import { PasswordHasher } from './password.hasher.js';
@@ -21,6 +23,11 @@ const invalidCredentials = () =>
 
 const invalidRefreshToken = (detail = 'The refresh token is invalid, expired or revoked') =>
   new ProblemException(401, 'invalid-refresh-token', 'Invalid refresh token', detail);
+
+/** Which organization is not said: the caller may not own the other accounts with this e-mail. */
+const organizationRequired = () =>
+  new ProblemException(400, 'tenant-required', 'Organization required',
+    "This e-mail may belong to several organizations: send the organization's subdomain with the login (or use its host)");
 
 function lockedOut(until: number): ProblemException {
   const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
@@ -39,6 +46,7 @@ function lockedOut(until: number): ProblemException {
  * its tenant inside the transaction (CurrentTransaction.setTenant). Failed logins of a real account
  * and of an unknown e-mail look the same from outside: same status and body, one argon2 verification
  * each (against a dummy hash when there is no account), same slow-down and lockout thresholds.
+ * Requests per client IP and per e-mail are bounded before any of this runs (PublicRateLimit).
  */
 @Injectable()
 export class AuthService {
@@ -51,6 +59,7 @@ export class AuthService {
     private readonly audit: AuditWriter,
     private readonly mail: MailService,
     private readonly transaction: CurrentTransaction,
+    private readonly txHost: TransactionHost<TenantTransactionAdapter>,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
@@ -72,32 +81,25 @@ export class AuthService {
     if (steps > 0 && this.config.loginSlowdownMs > 0) this.transaction.delayErrorAnswer(Math.min(steps * this.config.loginSlowdownMs, 10_000));
   }
 
-  /** `host` is the request's host name: on a tenant's subdomain it is the tenant hint. The answer is a LoginView. */
+  /**
+   * `host` is the request's host name: on a tenant's subdomain it is the tenant hint. The answer is a
+   * LoginView. Exactly one argon2 verification per request, whatever the e-mail: against the one
+   * account fg_login_lookup answers (the hinted organization's, else the first account made with the
+   * e-mail), or a dummy hash. Without a hint, an e-mail several organizations use gets "organization
+   * required" unless the password opens that first account (docs/identity.md argues the design).
+   */
   async login(dto: LoginDto, host: string | undefined): Promise<LoginView> {
     const hint = this.subdomainHint(dto.subdomain, host);
-    const candidates = (await this.auth.loginCandidates(dto.email, hint)).filter((c) => c.is_active);
-    if (candidates.length === 0) return this.failUnknownEmail(dto);
-
-    const now = Date.now();
-    const matches: LoginCandidate[] = [];
-    const misses: LoginCandidate[] = [];
-    for (const candidate of candidates) {
-      ((await this.hasher.verify(candidate.password_hash, dto.password)) ? matches : misses).push(candidate);
+    const candidate = await this.auth.loginCandidate(dto.email, hint);
+    if (!candidate) return this.failUnknownEmail(dto);
+    const ambiguous = hint === undefined && candidate.accounts > 1;
+    const lockedUntil = candidate.locked_until ? new Date(candidate.locked_until).getTime() : 0;
+    if (lockedUntil > Date.now()) {
+      await this.hasher.verify(undefined, dto.password); // refused whatever the password, after the same work
+      throw ambiguous ? organizationRequired() : lockedOut(lockedUntil);
     }
-    const lockedUntil = (c: LoginCandidate) => (c.locked_until ? new Date(c.locked_until).getTime() : 0);
-    const open = (c: LoginCandidate) => lockedUntil(c) <= now;
-
-    const usable = matches.filter(open);
-    if (usable.length > 1) {
-      throw new ProblemException(400, 'tenant-required', 'Organization required',
-        'This e-mail belongs to several organizations: send the organization\'s subdomain with the login (or use its host)');
-    }
-    if (usable.length === 1) return this.completeLogin(usable[0], dto.password);
-
-    // No usable match: every candidate is either locked (refused whatever the password) or wrong.
-    const wrong = misses.filter(open);
-    if (wrong.length === 0) throw lockedOut(Math.max(...candidates.map(lockedUntil)));
-    return this.failWrongPassword(wrong);
+    if (await this.hasher.verify(candidate.password_hash, dto.password)) return this.completeLogin(candidate, dto.password);
+    return this.failWrongPassword(candidate, ambiguous);
   }
 
   /** Costs the same argon2 work as a wrong password, and counts towards the same lockout, in process. */
@@ -109,19 +111,19 @@ export class AuthService {
     throw invalidCredentials();
   }
 
-  /** Counts the failure on every account the password did not fit; the counts outlive the 401. */
-  private async failWrongPassword(wrong: LoginCandidate[]): Promise<never> {
-    let worst = 0;
-    for (const candidate of wrong) {
-      await this.transaction.setTenant(candidate.tenant_id);
-      const state = await this.auth.recordLoginFailure(candidate.tenant_id, candidate.user_id, this.config.loginMaxFailures, this.config.loginLockSeconds);
-      await this.audit.record(undefined, { action: state.locked_now ? 'auth.locked' : 'auth.login_failed', resourceType: 'user',
-        resourceId: candidate.user_id, userId: candidate.user_id, severity: 'WARNING' });
-      worst = Math.max(worst, state.failed_login_count);
-    }
+  /**
+   * Counts the failure on the account whose password was checked; the count outlives the answer.
+   * When other organizations share the e-mail and no hint was given, the password may be meant for
+   * one of them: the answer asks for the organization instead of saying it is wrong.
+   */
+  private async failWrongPassword(candidate: LoginCandidate, ambiguous: boolean): Promise<never> {
+    await this.transaction.setTenant(candidate.tenant_id);
+    const state = await this.auth.recordLoginFailure(candidate.tenant_id, candidate.user_id, this.config.loginMaxFailures, this.config.loginLockSeconds);
+    await this.audit.record(undefined, { action: state.locked_now ? 'auth.locked' : 'auth.login_failed', resourceType: 'user',
+      resourceId: candidate.user_id, userId: candidate.user_id, severity: 'WARNING' });
     this.transaction.commitDespiteError();
-    this.slowDown(worst);
-    throw invalidCredentials();
+    this.slowDown(state.failed_login_count);
+    throw ambiguous ? organizationRequired() : invalidCredentials();
   }
 
   private async completeLogin(candidate: LoginCandidate, password: string): Promise<LoginView> {
@@ -181,34 +183,45 @@ export class AuthService {
     await this.audit.record(undefined, { action: 'auth.logout', resourceType: 'user', resourceId: found.token.userId, userId: found.token.userId });
   }
 
-  /** Always the same answer; a mail goes out only for an active account of a usable organization. `host` as for login. */
+  /**
+   * Always the same answer after the same work (one look-up), whether or not the e-mail has an
+   * account: the reset tokens, their audit rows and the mails are made after the answer, each
+   * account in a transaction of its own under its tenant. A mail goes out only for an active account
+   * of a usable organization. `host` as for login.
+   */
   async forgotPassword(dto: ForgotPasswordDto, host: string | undefined): Promise<{ status: string }> {
     const hint = this.subdomainHint(dto.subdomain, host);
-    const candidates = (await this.auth.loginCandidates(dto.email, hint)).filter((c) => c.is_active);
-    for (const candidate of candidates) {
-      try {
-        assertTenantUsable(candidate.tenant_status, candidate.trial_ends_at);
-      } catch {
-        continue;
+    const accounts = await this.auth.accountsOfEmail(dto.email, hint);
+    this.transaction.afterCommit(async () => {
+      for (const account of accounts) {
+        try {
+          assertTenantUsable(account.tenant_status, account.trial_ends_at);
+        } catch {
+          continue;
+        }
+        await this.txHost.withTransaction(Propagation.RequiresNew, { tenantId: account.tenant_id }, () => this.issuePasswordReset(dto.email, account));
       }
-      await this.transaction.setTenant(candidate.tenant_id);
-      const reset = issueOpaqueToken('fgp', candidate.tenant_id);
-      await this.auth.insertPasswordReset(candidate.tenant_id, candidate.user_id, reset.hash, this.config.passwordResetTtlSeconds);
-      await this.audit.record(undefined, { action: 'auth.password_reset_requested', resourceType: 'user', resourceId: candidate.user_id, userId: candidate.user_id });
-      const minutes = Math.round(this.config.passwordResetTtlSeconds / 60);
-      this.transaction.afterCommit(() =>
-        this.mail.send({
-          to: dto.email,
-          subject: 'Reset your FraudGuard password',
-          text:
-            `Someone asked to reset the password of your FraudGuard account at ${candidate.subdomain}.${this.config.tenantBaseDomain}.\n\n` +
-            `Reset token (valid ${minutes} minutes, usable once):\n\n  ${reset.token}\n\n` +
-            `Send it with your new password to POST /api/v1/auth/reset-password {"token": "...", "new_password": "..."}.\n` +
-            `If you did not ask for this, ignore this message: your password stays as it is.\n`,
-        }),
-      );
-    }
+    });
     return { status: 'accepted' };
+  }
+
+  /** In the current transaction: the account's new reset token (voiding earlier ones), its audit row, its mail after COMMIT. */
+  private async issuePasswordReset(email: string, account: AccountOfEmail): Promise<void> {
+    const reset = issueOpaqueToken('fgp', account.tenant_id);
+    await this.auth.insertPasswordReset(account.tenant_id, account.user_id, reset.hash, this.config.passwordResetTtlSeconds);
+    await this.audit.record(undefined, { action: 'auth.password_reset_requested', resourceType: 'user', resourceId: account.user_id, userId: account.user_id });
+    const minutes = Math.round(this.config.passwordResetTtlSeconds / 60);
+    this.transaction.afterCommit(() =>
+      this.mail.send({
+        to: email,
+        subject: 'Reset your FraudGuard password',
+        text:
+          `Someone asked to reset the password of your FraudGuard account at ${account.subdomain}.${this.config.tenantBaseDomain}.\n\n` +
+          `Reset token (valid ${minutes} minutes, usable once):\n\n  ${reset.token}\n\n` +
+          `Send it with your new password to POST /api/v1/auth/reset-password {"token": "...", "new_password": "..."}.\n` +
+          `If you did not ask for this, ignore this message: your password stays as it is.\n`,
+      }),
+    );
   }
 
   async resetPassword(dto: ResetPasswordDto): Promise<void> {
@@ -219,7 +232,7 @@ export class AuthService {
     const userId = await this.auth.consumePasswordReset(tenantId, hashOpaqueToken(dto.token));
     if (!userId) throw invalid();
     await this.auth.setPassword(tenantId, userId, await this.hasher.hash(dto.new_password));
-    await this.auth.revokeRefreshTokensOfUser(tenantId, userId);
+    await this.auth.revokeCredentialsOfUser(tenantId, userId);
     await this.audit.record(undefined, { action: 'auth.password_reset', resourceType: 'user', resourceId: userId, userId, severity: 'WARNING' });
   }
 }

@@ -12,6 +12,8 @@ import { authConfig } from '../config/auth.config.js';
 export class PasswordHasher {
   private readonly options: argon2.HashOptions & { memoryCost: number; timeCost: number; parallelism: number };
   private dummyHash?: Promise<string>;
+  /** argon2 verifications run by this process (also against the dummy hash): what login costs is counted, not assumed. */
+  verifications = 0;
 
   constructor(@Inject(authConfig.KEY) config: ConfigType<typeof authConfig>) {
     this.options = { type: argon2.argon2id, memoryCost: config.argon2MemoryKib, timeCost: config.argon2TimeCost, parallelism: 1 };
@@ -23,6 +25,7 @@ export class PasswordHasher {
 
   /** False for a missing hash too, after the same amount of work. */
   async verify(hash: string | undefined, password: string): Promise<boolean> {
+    this.verifications += 1;
     if (!hash) {
       this.dummyHash ??= this.hash('dummy password that never matches');
       await argon2.verify(await this.dummyHash, password).catch(() => false);

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { roleAtLeast } from './auth-context.js';
-import { ProblemException } from './problem.js';
+import { noTenantProblem, ProblemException } from './problem.js';
 import { accessRule } from './tenant-auth.guard.js';
 
 /**
@@ -19,7 +19,7 @@ export class AccessGuard implements CanActivate {
     const rule = accessRule(this.reflector, context);
     if (!rule || rule.public || rule.operator) return true;
     const auth = context.switchToHttp().getRequest<FastifyRequest>().auth;
-    if (!auth) throw new ProblemException(401, 'no-tenant', 'Unauthorized', 'No tenant identified');
+    if (!auth) throw noTenantProblem();
 
     if (auth.via === 'subdomain') {
       throw new ProblemException(401, 'authentication-required', 'Authentication required',

@@ -6,6 +6,8 @@ import type { ConfigType } from '@nestjs/config';
 import { appConfig } from '../config/app.config.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { ProblemException } from './problem.js';
+import { ApiProblems, Problem } from './problem.schema.js';
+import { ApiHeader } from '@nestjs/swagger';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -75,5 +77,21 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 }
 
-/** Marks a create route as accepting `Idempotency-Key`. */
-export const Idempotent = () => applyDecorators(UseInterceptors(IdempotencyInterceptor));
+/** The request header, as the OpenAPI document declares it on every idempotent route. */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+
+/** Marks a create route as accepting `Idempotency-Key`, and documents the header and its problems. */
+export const Idempotent = () =>
+  applyDecorators(
+    UseInterceptors(IdempotencyInterceptor),
+    ApiHeader({
+      name: IDEMPOTENCY_KEY_HEADER,
+      required: false,
+      description:
+        'Any unique string (a UUID is a good choice), 1–255 printable ASCII characters. Retrying with the same key and the same ' +
+        'request replays the stored answer (header `Idempotent-Replayed: true`) and writes nothing; the same key with another ' +
+        'request → 422; while the first request with it still runs → 409.',
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+    }),
+    ApiProblems(Problem.invalidIdempotencyKey(), Problem.idempotencyInFlight(), Problem.idempotencyKeyReused()),
+  );

@@ -39,11 +39,13 @@ export function checkJsonBody(value: unknown): void {
 
 /**
  * Replaces Fastify's application/json parser with one that keeps its prototype-poisoning checks
- * (`__proto__` and `constructor.prototype` keys are refused) and adds the checks above.
+ * (`__proto__` and `constructor.prototype` keys are refused) and adds the checks above. Bodies are
+ * JSON only: Fastify's text/plain parser goes too, so a text/plain body is a 415 that says which
+ * Content-Type to send, like any other type, rather than a string that fails validation.
  */
 export function registerJsonBodyParser(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  fastify.removeContentTypeParser('application/json');
+  fastify.removeContentTypeParser(['application/json', 'text/plain']);
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer | string, done) => {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     if (bytes.length > 0 && !isUtf8(bytes)) return done(refused('The request body is not valid UTF-8'), undefined);

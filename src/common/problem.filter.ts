@@ -2,13 +2,13 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, NotFoundException
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { QueryRunnerAlreadyReleasedError } from 'typeorm';
-import { PROBLEM_BASE, ProblemDetails, ProblemException } from './problem.js';
+import { PROBLEM_BASE, ProblemDetails, ProblemException, unsupportedMediaTypeDetail } from './problem.js';
 
 function problem(status: number, slug: string, detail?: string, title = STATUS_CODES[status] ?? 'Error'): ProblemDetails {
   return { type: PROBLEM_BASE + slug, title, status, detail };
 }
 
-const SLUG_BY_STATUS: Record<number, string> = {
+export const SLUG_BY_STATUS: Record<number, string> = {
   400: 'bad-request',
   401: 'unauthorized',
   403: 'forbidden',
@@ -23,12 +23,18 @@ const SLUG_BY_STATUS: Record<number, string> = {
   503: 'service-unavailable',
 };
 
-/** PostgreSQL and pool failures that mean "the database cannot serve now", not "bad request". */
+/**
+ * PostgreSQL and pool failures that mean "the database cannot serve now", not "bad request" — among
+ * them a login the server refuses (class 28: wrong password, role gone or NOLOGIN; 3D000: database
+ * gone; any FATAL, such as CONNECT revoked): a configuration or operator matter, never a bug.
+ */
 function isUnavailable(error: any): boolean {
   const code: string | undefined = error?.code ?? error?.driverError?.code;
   const message: string = error?.message ?? '';
   return (
-    /^(08|53|57P)/.test(code ?? '') ||
+    /^(08|28|53|57P)/.test(code ?? '') ||
+    code === '3D000' ||
+    (error?.severity ?? error?.driverError?.severity) === 'FATAL' ||
     code === '57014' || // statement timeout / cancelled
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||
@@ -54,19 +60,31 @@ function unmatched(request: FastifyRequest): ProblemException {
   return new ProblemException(405, 'method-not-allowed', 'Method Not Allowed', `This URL answers ${allow.join(', ')}`, {}, { allow: allow.join(', ') });
 }
 
-/** Turns any error into an RFC 9457 problem; 5xx never leaks internals. */
-export function toProblem(error: any): { body: ProblemDetails; headers: Record<string, string> } {
+/**
+ * Turns any error into an RFC 9457 problem; 5xx never leaks internals. `contentType` is the
+ * request's, named by a 415.
+ */
+export function toProblem(error: any, contentType?: string): { body: ProblemDetails; headers: Record<string, string> } {
   if (error instanceof ProblemException) return { body: error.toProblem(), headers: error.headers };
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse() as any;
-    const detail = typeof response === 'string' ? response : Array.isArray(response?.message) ? response.message.join('; ') : response?.message ?? error.message;
+    const detail =
+      status === 415
+        ? unsupportedMediaTypeDetail(contentType)
+        : typeof response === 'string' ? response : Array.isArray(response?.message) ? response.message.join('; ') : response?.message ?? error.message;
     return { body: problem(status, SLUG_BY_STATUS[status] ?? 'error', detail), headers: {} };
   }
   // Fastify's own errors (body parsing, size limit, media type) carry a 4xx statusCode.
   const statusCode = error?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    const detail = FRAMEWORK_DETAILS[error.code] ?? (statusCode === 413 ? 'Request body is too large' : String(error.message ?? '').replace(/^FST_\w+: /, ''));
+    const detail =
+      FRAMEWORK_DETAILS[error.code] ??
+      (statusCode === 413
+        ? 'Request body is too large'
+        : statusCode === 415
+          ? unsupportedMediaTypeDetail(contentType)
+          : String(error.message ?? '').replace(/^FST_\w+: /, ''));
     return { body: problem(statusCode, SLUG_BY_STATUS[statusCode] ?? 'bad-request', detail), headers: {} };
   }
   if (isUnavailable(error)) {
@@ -82,7 +100,7 @@ export function toProblem(error: any): { body: ProblemDetails; headers: Record<s
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown): void {
-  const { body, headers } = toProblem(request.is404 && error instanceof NotFoundException ? unmatched(request) : error);
+  const { body, headers } = toProblem(request.is404 && error instanceof NotFoundException ? unmatched(request) : error, request.headers['content-type']);
   // A streamed body (audit export) already sent its status line: the only honest signal left is a cut connection.
   if (reply.sent || reply.raw.headersSent) {
     request.log.error({ err: error }, 'failed after the response started');

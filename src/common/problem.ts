@@ -48,3 +48,17 @@ export class ValidationProblem extends ProblemException {
     super(400, 'validation-error', 'Validation failed', 'The request is not valid: see errors[]', { errors });
   }
 }
+
+/** The 401 of a request that names no tenant: what to send instead. */
+export const NO_TENANT_DETAIL =
+  'No tenant identified: send an API key in the X-API-Key header, or a user access token as "Authorization: Bearer <token>" (from POST /api/v1/auth/login)';
+
+export function noTenantProblem(): ProblemException {
+  return new ProblemException(401, 'no-tenant', 'Unauthorized', NO_TENANT_DETAIL, {}, { 'www-authenticate': 'ApiKey, Bearer' });
+}
+
+/** The 415 of a body that is not JSON: what to send instead (`sent` is the request's Content-Type, if any). */
+export function unsupportedMediaTypeDetail(sent: string | undefined): string {
+  const shown = sent?.slice(0, 100).replace(/[^\x20-\x7e]/g, '?');
+  return `Send the request body as JSON with "Content-Type: application/json"${shown ? ` (this request sent "${shown}")` : ''}`;
+}

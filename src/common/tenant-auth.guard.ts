@@ -8,7 +8,7 @@ import { authenticateWith } from '../auth/passport-authenticate.js';
 import { SubdomainResolver } from '../auth/subdomain.resolver.js';
 import type { AuthContext } from './auth-context.js';
 import { ACCESS_RULE, AccessRule } from './authenticated.decorator.js';
-import { ProblemException } from './problem.js';
+import { noTenantProblem, ProblemException } from './problem.js';
 import { assertTenantUsable } from './tenant-status.js';
 
 export function accessRule(reflector: Reflector, context: ExecutionContext): AccessRule | undefined {
@@ -69,7 +69,7 @@ export class TenantAuthGuard implements CanActivate {
       }
     }
 
-    if (!auth) throw new ProblemException(401, 'no-tenant', 'Unauthorized', 'No tenant identified', {}, { 'www-authenticate': 'ApiKey, Bearer' });
+    if (!auth) throw noTenantProblem();
     request.auth = auth;
     return true;
   }

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { Allow, IsDefined, IsOptional, ValidateIf } from 'class-validator';
-import { APP_ROLE, DEV_APP_DB_PASSWORD } from '../database/roles.js';
+import { DEV_APP_DB_PASSWORD } from '../database/roles.js';
 import { IsEnvBoolean, IsEnvInteger, IsPostgresUrl, readBoolean, readInteger, validateConfig, type Env } from './validate-config.js';
 
 class DatabaseEnvironmentVariables {
@@ -74,8 +74,9 @@ export const databaseConfig = registerAs('database', (env: Env = process.env) =>
   return {
     /** Owner connection (migrations, start-up tasks). Unset → embedded PostgreSQL. */
     databaseUrl: vars.DATABASE_URL,
-    /** Runtime connection as the app role. Derived from databaseUrl when unset (appRoleUrl). */
+    /** Runtime connection as the app role. Derived from databaseUrl and the database's recorded app role when unset (appRoleUrl). */
     appDatabaseUrl: vars.APP_DATABASE_URL,
+    /** The app role's password: given to the role when migration 3 creates it, never to an existing role. */
     appDbPassword: vars.APP_DB_PASSWORD ?? DEV_APP_DB_PASSWORD,
     /** Direct (not pooled by PgBouncer) app-role connection for LISTEN and the audit sealer's session. Defaults to the app URL. */
     listenDatabaseUrl: vars.LISTEN_DATABASE_URL,
@@ -102,10 +103,13 @@ export const databaseConfig = registerAs('database', (env: Env = process.env) =>
   };
 });
 
-/** The app role's URL: DATABASE_URL (or the embedded cluster's) with the app role's user and password. */
-export function appRoleUrl(ownerUrl: string, password: string): string {
+/**
+ * The app role's URL: DATABASE_URL (or the embedded cluster's) with the app role's user — the one
+ * recorded in the database (readDeploymentRoles) — and password.
+ */
+export function appRoleUrl(ownerUrl: string, appRole: string, password: string): string {
   const url = new URL(ownerUrl);
-  url.username = APP_ROLE;
+  url.username = appRole;
   url.password = password;
   return url.toString();
 }

@@ -7,8 +7,8 @@ import type { DataSource } from 'typeorm';
 import { type ConnectionTarget, explainingConnectionErrors, StartupError } from './connection-errors.js';
 import { createOwnerDataSource } from './data-source.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { OWNER_ROLE, APP_ROLE, PLATFORM_ROLE } from './roles.js';
 import { migrateDatabase } from './legacy-adoption.js';
+import { connectNeedsRestricting, LEGACY_ROLES, recordedRoles, restrictConnectSql } from './roles.js';
 
 export interface PreparedDatabase {
   ownerUrl: string;
@@ -23,8 +23,9 @@ const logger = new Logger('Database');
  * Before the app serves: find or start the database (DATABASE_URL, else embedded PostgreSQL under
  * ./.data), apply pending migrations as the owner unless MIGRATIONS_RUN=false — adopting a
  * single-tenant FraudGuard database first, refusing one that is neither that nor empty nor
- * migrated (legacy-adoption.ts) — then hand back the app role's URL. Runtime traffic never uses
- * the owner connection.
+ * migrated (legacy-adoption.ts) — make sure only the database's own app role may connect to it,
+ * then hand back the app role's URL (the role recorded in the database, roles.ts). Runtime traffic
+ * never uses the owner connection.
  */
 export async function prepareDatabase(config: ConfigType<typeof databaseConfig>): Promise<PreparedDatabase> {
   let ownerUrl = config.databaseUrl;
@@ -39,20 +40,25 @@ export async function prepareDatabase(config: ConfigType<typeof databaseConfig>)
     url: ownerUrl,
     source: config.databaseUrl ? 'DATABASE_URL' : `the embedded PostgreSQL (EMBEDDED_PG_DIR=${config.embeddedPgDir}, EMBEDDED_PG_PORT=${config.embeddedPgPort})`,
   };
-  const appUrl = config.appDatabaseUrl ?? appRoleUrl(ownerUrl, config.appDbPassword);
-  const appTarget: ConnectionTarget = config.appDatabaseUrl
-    ? { url: appUrl, source: 'APP_DATABASE_URL' }
-    : { url: appUrl, source: ownerTarget.source, passwordSource: `APP_DB_PASSWORD (the password the migrations gave ${APP_ROLE})` };
+  let appUrl: string;
   try {
-    await explainingConnectionErrors(ownerTarget, async () => {
+    const roles = await explainingConnectionErrors(ownerTarget, async () => {
       const owner = createOwnerDataSource(ownerUrl);
       await owner.initialize();
       try {
         await migrateOrCheck(owner, config, ownerTarget);
+        const recorded = await recordedRoles(owner);
+        // A template clone does not inherit its template's database privileges: PUBLIC could connect again.
+        if (recorded && (await connectNeedsRestricting(owner, recorded))) await owner.query(restrictConnectSql(recorded));
+        return recorded ?? LEGACY_ROLES;
       } finally {
         await owner.destroy();
       }
     });
+    appUrl = config.appDatabaseUrl ?? appRoleUrl(ownerUrl, roles.app, config.appDbPassword);
+    const appTarget: ConnectionTarget = config.appDatabaseUrl
+      ? { url: appUrl, source: 'APP_DATABASE_URL' }
+      : { url: appUrl, source: ownerTarget.source, passwordSource: `APP_DB_PASSWORD (the password ${roles.app} was created with)` };
     // The app role's first connection, here rather than inside Nest's start-up: a wrong password or
     // a missing role is then one line naming the setting, not a stack trace from the pool.
     await explainingConnectionErrors(appTarget, async () => {
@@ -104,7 +110,7 @@ async function assertMayCreateRoles(owner: DataSource, target: ConnectionTarget)
   );
   if (role.superuser || (role.version >= 160000 && role.create_role && role.bypass_rls)) return;
   throw new StartupError(
-    `the user "${role.name}" of ${target.source} cannot run the migrations: they create the roles ${OWNER_ROLE}, ${APP_ROLE} and ${PLATFORM_ROLE} ` +
+    `the user "${role.name}" of ${target.source} cannot run the migrations: they create the database's roles fg_<database>_owner, _app and _platform ` +
       `(BYPASSRLS), which needs a superuser${role.version >= 160000 ? ' or a role with CREATEROLE and BYPASSRLS' : ''}: ` +
       'use such a user in DATABASE_URL, or have one run `npm run cli -- migrate` and start with MIGRATIONS_RUN=false',
   );

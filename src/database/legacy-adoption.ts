@@ -101,13 +101,15 @@ export const CONVERSION_RELATIONS = [
   'tenant_api_keys_pkey', 'tenant_monthly_usage', 'tenant_monthly_usage_pkey', 'tenant_password_resets',
   'tenant_password_resets_hash_key', 'tenant_password_resets_id_seq', 'tenant_password_resets_pkey', 'tenant_refresh_tokens',
   'tenant_refresh_tokens_hash_key', 'tenant_refresh_tokens_id_seq', 'tenant_refresh_tokens_pkey', 'tenant_users',
-  'tenant_users_id_seq', 'tenant_users_pkey', 'tenant_users_tenant_id_email_key', 'tenants', 'tenants_admin_email_key',
+  'tenant_users_id_seq', 'tenant_users_pkey', 'tenant_users_tenant_id_email_key', 'tenants',
   'tenants_pkey', 'tenants_subdomain_key', 'transactions_tenant_external_id_key',
 ];
-/** Names indexes are built under before they become keys (migrations 2 and 42). */
+/** Names indexes are built under before they become keys (migrations 2 and 42), and keys later dropped. */
 export const CONVERSION_BUILD_NAMES = [
   'accounts_tenant_pkey', 'transactions_tenant_pkey', 'fraud_alerts_tenant_pkey', 'system_logs_tenant_pkey',
   'transactions_tenant_external_id_partial',
+  // created by migration 1, dropped by migration 80
+  'tenants_admin_email_key',
 ];
 
 /** Keys migration 2 replaces; a hand-made database may lack one only if its data obeys the rule anyway. */

@@ -2,7 +2,7 @@ import type { TransactionalAdapter } from '@nestjs-cls/transactional';
 import { Logger } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { PLATFORM_ROLE } from './roles.js';
+import { quoteIdent, readDeploymentRoles } from './roles.js';
 import { runInTransaction } from './tenant-transaction.adapter.js';
 
 /** The name of the operators' TypeORM connection and of its @nestjs-cls/transactional plugin. */
@@ -20,9 +20,9 @@ export interface PlatformTransactionOptions {
 /**
  * @nestjs-cls/transactional adapter for the operators' connection (the owner's URL, its own small
  * pool): `TransactionHost<PlatformTransactionAdapter>.tx` is the EntityManager of a transaction
- * that runs as `fraudguard_platform` — BYPASSRLS, yet only the grants operators need (migration
- * 31) — never as the owner. BEGIN, SET LOCAL ROLE and the tenant travel in one round trip, and the
- * transaction ends as a request's does (runInTransaction). Outside a transaction there is no
+ * that runs as the deployment's platform role (recorded in the database, read once) — BYPASSRLS,
+ * yet only the grants operators need (migration 31) — never as the owner. BEGIN, SET LOCAL ROLE and
+ * the tenant travel in one round trip, and the transaction ends as a request's does (runInTransaction). Outside a transaction there is no
  * fallback: nothing runs as the owner.
  */
 export class PlatformTransactionAdapter implements TransactionalAdapter<DataSource, EntityManager, PlatformTransactionOptions> {
@@ -31,12 +31,20 @@ export class PlatformTransactionAdapter implements TransactionalAdapter<DataSour
   private readonly logger = new Logger('PlatformTransaction');
 
   optionsFactory = (dataSource: DataSource) => {
-    const preambles = { write: `BEGIN; SET LOCAL ROLE ${PLATFORM_ROLE}`, read: `BEGIN READ ONLY; SET LOCAL ROLE ${PLATFORM_ROLE}` };
+    let preambles: Promise<{ write: string; read: string }> | undefined;
+    const preamblesOnce = () =>
+      (preambles ??= readDeploymentRoles(dataSource).then(
+        ({ platform }) => ({ write: `BEGIN; SET LOCAL ROLE ${quoteIdent(platform)}`, read: `BEGIN READ ONLY; SET LOCAL ROLE ${quoteIdent(platform)}` }),
+        (error) => {
+          preambles = undefined; // asked again by the next transaction
+          throw error;
+        },
+      ));
     return {
-      wrapWithTransaction: (options: PlatformTransactionOptions, fn: () => Promise<unknown>, setTx: (tx?: EntityManager) => void) =>
+      wrapWithTransaction: async (options: PlatformTransactionOptions, fn: () => Promise<unknown>, setTx: (tx?: EntityManager) => void) =>
         runInTransaction(
           dataSource,
-          { tenantId: options.tenantId ?? null, preamble: options.readOnly ? preambles.read : preambles.write, preparedStatements: false },
+          { tenantId: options.tenantId ?? null, preamble: options.readOnly ? (await preamblesOnce()).read : (await preamblesOnce()).write, preparedStatements: false },
           (manager) => {
             setTx(manager);
             return fn();

@@ -5,7 +5,6 @@ import { PLANS } from './plans.js';
 /** An organisation using FraudGuard: its plan, limits and settings. Under RLS a tenant sees only its own row. */
 @Entity('tenants')
 @Unique('tenants_subdomain_key', ['subdomain'])
-@Unique('tenants_admin_email_key', ['adminEmail'])
 @Index('idx_tenants_subdomain', ['subdomain'])
 @Index('idx_tenants_status', ['status'])
 @Check('plan_check', `plan IN ('STARTER', 'PROFESSIONAL', 'ENTERPRISE')`)

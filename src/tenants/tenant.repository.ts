@@ -61,14 +61,14 @@ export class TenantRepository {
     return this.tenants.findOne({ where: { tenantId }, lock: { mode: 'pessimistic_write' } });
   }
 
-  /** Before a tenant exists: is the subdomain or the admin e-mail taken by anyone? */
-  async signupConflicts(subdomain: string, email: string): Promise<{ subdomain_taken: boolean; email_taken: boolean }> {
+  /**
+   * Before a tenant exists: is the subdomain taken? (Subdomains are public host names; whether an
+   * e-mail is used elsewhere is never asked.)
+   */
+  async subdomainTaken(subdomain: string): Promise<boolean> {
     // SQL: a SECURITY DEFINER function, the one way to see other tenants' rows.
-    const rows: Array<{ subdomain_taken: boolean; email_taken: boolean }> = await this.txHost.tx.query('SELECT * FROM fg_signup_conflicts($1, $2)', [
-      subdomain,
-      email,
-    ]);
-    return rows[0];
+    const rows: unknown[] = await this.txHost.tx.query('SELECT 1 FROM fg_tenant_by_subdomain($1)', [subdomain]);
+    return rows.length > 0;
   }
 
   /**

@@ -17,7 +17,7 @@ import { TenantService } from './tenant.service.js';
 
 /** The tenants table as one transaction sees it, plus what signup writes beside it. */
 class FakeTenantRepository implements Partial<Record<keyof TenantRepository, unknown>> {
-  taken = { subdomain_taken: false, email_taken: false };
+  subdomainIsTaken = false;
   /** What the insert finds taken by a concurrent signup that won the race. */
   raceLost?: TenantConflict;
   tenants: Tenant[] = [];
@@ -25,8 +25,8 @@ class FakeTenantRepository implements Partial<Record<keyof TenantRepository, unk
   keys: Array<SignupApiKey & { tenantId: string }> = [];
   usageRow?: UsageRow;
 
-  async signupConflicts() {
-    return this.taken;
+  async subdomainTaken() {
+    return this.subdomainIsTaken;
   }
   async create(tenant: NewTenant, trialDays: number) {
     if (this.raceLost) return { conflict: this.raceLost };
@@ -156,11 +156,9 @@ describe('TenantService', () => {
       expect(tenants.keys[0].rateLimitPerMinute).toBe(100);
     });
 
-    it('answers 409 naming what is taken, before touching any tenant', async () => {
-      tenants.taken = { subdomain_taken: true, email_taken: true };
-      expect(await refusal(service().signup(signup))).toEqual({ status: 409, slug: 'subdomain-taken', conflicts: ['subdomain', 'admin_email'] });
-      tenants.taken = { subdomain_taken: false, email_taken: true };
-      expect(await refusal(service().signup(signup))).toEqual({ status: 409, slug: 'email-taken', conflicts: ['admin_email'] });
+    it('answers 409 for a taken subdomain, before touching any tenant', async () => {
+      tenants.subdomainIsTaken = true;
+      expect(await refusal(service().signup(signup))).toEqual({ status: 409, slug: 'subdomain-taken', conflicts: ['subdomain'] });
       expect(transaction.tenants).toEqual([]);
       expect(tenants.created).toEqual([]);
     });
@@ -173,7 +171,7 @@ describe('TenantService', () => {
     });
 
     it('is refused (403 signup-disabled) with SIGNUP_ENABLED=false, before any look-up', async () => {
-      tenants.taken = { subdomain_taken: true, email_taken: true };
+      tenants.subdomainIsTaken = true;
       expect(await refusal(service({ SIGNUP_ENABLED: 'false' }).signup(signup))).toEqual({ status: 403, slug: 'signup-disabled' });
     });
   });

@@ -56,15 +56,16 @@ export class TenantService {
    * Self-service signup, in the current transaction, which has no tenant until this sets it: the
    * tenant (TRIAL, 14 days, the plan's limits), its ADMIN user and a default API key, with audit
    * rows. The key is in this answer and nowhere else. The welcome e-mail goes out after COMMIT; its
-   * failure cannot undo the signup.
+   * failure cannot undo the signup. It goes to the admin e-mail, so whoever owns that address learns
+   * of every organization created with it.
    */
   async signup(dto: SignupDto): Promise<SignupView> {
     if (!this.config.signupEnabled) {
       throw new ProblemException(403, 'signup-disabled', 'Signup disabled', 'Self-service signup is not open on this installation');
     }
-    const conflicts = await this.tenants.signupConflicts(dto.subdomain, dto.admin_email);
-    const names: TenantConflict[] = [...(conflicts.subdomain_taken ? ['subdomain' as const] : []), ...(conflicts.email_taken ? ['admin_email' as const] : [])];
-    if (names.length) throw taken(names[0], names);
+    // Only the subdomain can be taken: an admin e-mail another organization uses is not refused
+    // (that would tell anyone which addresses have an account); its owner gets the welcome mail.
+    if (await this.tenants.subdomainTaken(dto.subdomain)) throw taken('subdomain', ['subdomain']);
 
     const plan: Plan = dto.plan ?? 'STARTER';
     const limits = PLANS[plan];

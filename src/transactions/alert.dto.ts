@@ -107,12 +107,13 @@ export class AlertPage {
   @ApiProperty({ type: String, nullable: true, example: null, description: 'Pass as starting_after for the next page' }) next_cursor: string | null;
 }
 
+/** `alert` as AlertRepository reads it: with its transaction's account. */
 export function alertView(alert: FraudAlert): AlertView {
   return {
     id: alert.id,
     transaction_id: alert.transactionId,
-    account_id: alert.accountId,
-    account_ref: alert.accountRef,
+    account_id: alert.transaction.accountId,
+    account_ref: alert.transaction.account.externalRef,
     severity: alert.severity,
     // numeric(5,4) arrives as a decimal string; the API answers a number.
     risk_score: Number(alert.riskScore),

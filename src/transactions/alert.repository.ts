@@ -1,6 +1,6 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { Injectable } from '@nestjs/common';
-import type { QueryDeepPartialEntity, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity, Repository, SelectQueryBuilder } from 'typeorm';
 import { cursorTime } from '../common/sql-time.js';
 import type { TenantTransactionAdapter } from '../database/tenant-transaction.adapter.js';
 import { User } from '../users/user.entity.js';
@@ -36,19 +36,30 @@ export class AlertRepository {
     return this.txHost.tx.getRepository(FraudAlert);
   }
 
-  findById(tenantId: string, id: string): Promise<FraudAlert | null> {
-    return this.alerts.findOneBy({ tenantId, id });
+  /**
+   * Alerts with their transaction's account (alert.transaction.account holds only its keys and
+   * external_ref): primary-key look-ups, on lists that are not the hot path.
+   */
+  private withAccount(): SelectQueryBuilder<FraudAlert> {
+    return this.alerts
+      .createQueryBuilder('a')
+      .innerJoin('a.transaction', 't')
+      .innerJoin('t.account', 'acct')
+      .addSelect(['t.tenantId', 't.id', 't.accountId', 'acct.tenantId', 'acct.id', 'acct.externalRef']);
   }
 
-  /** Locked (FOR UPDATE) until the transaction ends, so two concurrent changes of one alert apply one after the other. */
+  findById(tenantId: string, id: string): Promise<FraudAlert | null> {
+    return this.withAccount().where('a.tenant_id = :tenantId AND a.id = :id', { tenantId, id }).getOne();
+  }
+
+  /** Locked (FOR UPDATE OF the alert) until the transaction ends, so two concurrent changes of one alert apply one after the other. */
   findByIdForUpdate(tenantId: string, id: string): Promise<FraudAlert | null> {
-    return this.alerts.findOne({ where: { tenantId, id }, lock: { mode: 'pessimistic_write' } });
+    return this.withAccount().where('a.tenant_id = :tenantId AND a.id = :id', { tenantId, id }).setLock('pessimistic_write', undefined, ['a']).getOne();
   }
 
   /** Newest first, keyset on (created_at DESC, id DESC) over idx_alerts_tenant_created; each row with its cursor's time. */
   async list(tenantId: string, filter: AlertListFilter): Promise<Array<{ alert: FraudAlert; cursorTime: string }>> {
-    const query = this.alerts
-      .createQueryBuilder('a')
+    const query = this.withAccount()
       .addSelect(cursorTime('a.created_at'), 'cursor_time')
       .where('a.tenant_id = :tenantId', { tenantId })
       .orderBy('a.created_at', 'DESC')

@@ -19,6 +19,8 @@ function alert(overrides: Partial<FraudAlert> = {}): FraudAlert {
     tenantId: 'tenant-a',
     id: ALERT_ID,
     transactionId: '0192a4c8-0000-7000-8000-0000000000b1',
+    // What AlertRepository reads of the transaction: its account.
+    transaction: { id: '0192a4c8-0000-7000-8000-0000000000b1', accountId: '0192a4c8-0000-7000-8000-0000000000c1', account: { externalRef: 'cust-1' } },
     severity: 'MEDIUM',
     riskScore: '0.3000',
     reasons: [{ rule: 'HIGH_RISK_MCC', contribution: 0.2, detail: 'x' }],
@@ -199,6 +201,8 @@ describe('AlertService reads', () => {
       JSON.stringify({
         id: ALERT_ID,
         transaction_id: '0192a4c8-0000-7000-8000-0000000000b1',
+        account_id: '0192a4c8-0000-7000-8000-0000000000c1',
+        account_ref: 'cust-1',
         severity: 'MEDIUM',
         risk_score: 0.3,
         reasons: [{ rule: 'HIGH_RISK_MCC', contribution: 0.2, detail: 'x' }],

@@ -4,7 +4,7 @@ import type { AuthContext } from '../common/auth-context.js';
 import { keysetAfter } from '../common/keyset.js';
 import { toPage } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem.js';
-import { type AlertDetailView, type AlertListQuery, type AlertPage, type AlertView, alertView, type UpdateAlertDto } from './alert.dto.js';
+import { type AlertDetailView, type AlertListQuery, type AlertPage, type AlertView, alertView, RESOLUTIONS, type UpdateAlertDto } from './alert.dto.js';
 import { AlertChange, AlertRepository } from './alert.repository.js';
 import { TransactionRepository } from './transaction.repository.js';
 
@@ -59,9 +59,17 @@ export class AlertService {
     }
 
     const handled = dto.handled ?? (dto.resolution ? true : found.handled);
+    const resolution = !handled ? null : dto.resolution !== undefined ? dto.resolution : found.resolution;
+    if (resolution !== null && !(RESOLUTIONS as readonly string[]).includes(resolution)) {
+      // Alerts converted from a single-tenant installation may hold a resolution the API does not
+      // know; the table's check (NOT VALID for them) refuses to write it again.
+      throw new ProblemException(422, 'legacy-resolution', 'Legacy resolution', `This alert's resolution "${resolution}" comes from the single-tenant installation: send a resolution (one of ${RESOLUTIONS.join(', ')}) or handled: false with the change`, {
+        errors: [{ field: 'resolution', message: `required: the alert holds the legacy resolution "${resolution}"` }],
+      });
+    }
     const change: AlertChange = {
       handled,
-      resolution: !handled ? null : dto.resolution !== undefined ? dto.resolution : found.resolution,
+      resolution,
       note: dto.note !== undefined ? dto.note : found.note,
       assigneeId: dto.assignee_id !== undefined ? dto.assignee_id : found.assigneeId,
       handledBy: !handled ? null : found.handled ? found.handledBy : auth.userId ?? null,

@@ -27,13 +27,6 @@ export class FraudAlert {
   @Column({ name: 'transaction_id', type: 'uuid' })
   transactionId: string;
 
-  /** The transaction's account_id and account_ref, copied at ingest: lists show them without a join. */
-  @Column({ name: 'account_id', type: 'uuid' })
-  accountId: string;
-
-  @Column({ name: 'account_ref', type: 'varchar', length: 128 })
-  accountRef: string;
-
   @Column({ name: 'severity', type: 'varchar', length: 16 })
   severity: 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 

@@ -16,8 +16,6 @@ export type NewTransaction = Omit<TransactionView, 'risk_score' | 'risk_level' |
 export interface NewAlert {
   id: string;
   transaction_id: string;
-  account_id: string;
-  account_ref: string;
   severity: RiskLevel;
   risk_score: number;
   reasons: Reason[];
@@ -129,8 +127,7 @@ export class IngestRepository {
     // textArray, not pg's encoder: that one was ~6 % of a 1,000-row batch's Node time (docs/benchmark.md step 4).
     const column = (key: keyof NewTransaction, safe = false) => textArray(rows.map((row) => row[key] as string | number | null), safe);
     // In INGEST_WRITE_SQL's order: $1 tenant, $2 count, $3–$4 documents, $5–$19 transaction columns,
-    // $20–$24 alert columns, $25–$26 profiles, $27 the transactions' account_ref, $28–$29 the alerts'
-    // account_id and account_ref, then the audit row's values.
+    // $20–$24 alert columns, $25–$26 profiles, $27 the transactions' account_ref, then the audit row's values.
     const params: unknown[] = [
       tenantId,
       rows.length,
@@ -159,8 +156,6 @@ export class IngestRepository {
       JSON.stringify([...profiles.values()]),
       textArray([...profiles.keys()], true),
       column('account_ref'),
-      textArray(alerts.map((alert) => alert.account_id), true),
-      textArray(alerts.map((alert) => alert.account_ref)),
       ...audit.slice(1),
     ];
     // One prepared write for everything the ingest produces (docs/benchmark.md step 1: two prepared statements, single ingest 224 → ~340 req/s).

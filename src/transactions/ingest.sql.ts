@@ -35,10 +35,10 @@ export const INGEST_CONTEXT_SQL = `WITH existing AS (
           WHERE x.tenant_id = $1 AND x.external_id IS NOT NULL AND x.external_id = ANY($4::varchar[])) AS taken
    FROM tenants t WHERE t.tenant_id = $1`;
 
-/** The audit row's values after its tenant ($1): $30 onwards in INGEST_WRITE_SQL. */
+/** The audit row's values after its tenant ($1): $28 onwards in INGEST_WRITE_SQL. */
 const AUDIT_VALUES = AUDIT_COLUMNS.split(',')
   .slice(1)
-  .map((_, index) => `$${30 + index}`)
+  .map((_, index) => `$${28 + index}`)
   .join(', ');
 
 /**
@@ -67,10 +67,10 @@ export const INGEST_WRITE_SQL = `WITH quota AS (SELECT fg_quota_reserve($1, $2::
              AS r(id, account_id, account_ref, external_id, amount, currency, merchant, merchant_category, country,
                   ip_address, device_id, txn_time, status, risk_score, risk_level, metadata, n)),
        alerts AS (
-         INSERT INTO fraud_alerts (tenant_id, id, transaction_id, account_id, account_ref, severity, risk_score, reasons)
-         SELECT $1, r.id, r.transaction_id, r.account_id, r.account_ref, r.severity, r.risk_score, r.reasons
-           FROM unnest($20::uuid[], $21::uuid[], $28::uuid[], $29::varchar[], $22::varchar[], $23::numeric[], $24::jsonb[])
-             AS r(id, transaction_id, account_id, account_ref, severity, risk_score, reasons)),
+         INSERT INTO fraud_alerts (tenant_id, id, transaction_id, severity, risk_score, reasons)
+         SELECT $1, r.id, r.transaction_id, r.severity, r.risk_score, r.reasons
+           FROM unnest($20::uuid[], $21::uuid[], $22::varchar[], $23::numeric[], $24::jsonb[])
+             AS r(id, transaction_id, severity, risk_score, reasons)),
        profiles AS (
          UPDATE account_profiles AS p SET profile = $25::jsonb -> (r.n::int - 1), updated_at = now()
            FROM unnest($26::uuid[]) WITH ORDINALITY AS r(account_id, n)

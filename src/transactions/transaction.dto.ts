@@ -47,6 +47,10 @@ export class CreateTransactionDto {
   account_ref?: string;
 
   /** Decimal string ("12.50") or number; > 0; at most the currency's minor units. */
+  @ApiProperty({
+    oneOf: [{ type: 'string', pattern: '^[0-9]{1,14}(\\.[0-9]{1,4})?$' }, { type: 'number', minimum: 0, exclusiveMinimum: true }],
+    example: '129.90',
+  })
   @IsAmount()
   amount: string | number;
 

@@ -29,9 +29,13 @@ export class Transaction {
   @Column({ name: 'account_id', type: 'uuid' })
   accountId: string;
 
-  /** The account's external_ref, copied at ingest (it never changes): lists show it without a join. */
-  @Column({ name: 'account_ref', type: 'varchar', length: 128 })
-  accountRef: string;
+  /**
+   * The account's external_ref, written by the ingest (it never changes): lists show it without a
+   * join. NULL on rows written before migration 0101 or behind the API's back; the view then reads
+   * the account's.
+   */
+  @Column({ name: 'account_ref', type: 'varchar', length: 128, nullable: true })
+  accountRef: string | null;
 
   @Column({ name: 'external_id', type: 'varchar', length: 128, nullable: true })
   externalId: string | null;

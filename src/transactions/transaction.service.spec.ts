@@ -226,8 +226,6 @@ describe('TransactionService ingest planning', () => {
       {
         id: answer.data[1].alert_id,
         transaction_id: answer.data[1].transaction_id,
-        account_id: ACCOUNT,
-        account_ref: 'acc',
         severity: 'LOW',
         risk_score: 0.25,
         reasons: answer.data[1].reasons,

@@ -208,8 +208,6 @@ export class TransactionService {
         alerts.push({
           id: alertId,
           transaction_id: id,
-          account_id: accountId,
-          account_ref: accountRef,
           severity: decision.alertSeverity,
           risk_score: score.risk_score,
           reasons: score.reasons,

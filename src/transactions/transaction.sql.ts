@@ -7,9 +7,12 @@ import { cursorTime, isoTime } from '../common/sql-time.js';
 
 /**
  * The columns of a TransactionView, from `transactions t`: the amount with its currency's minor-unit
- * scale (fg_amount_text, migration 0100, inlined by the planner), account_ref stored on the row.
+ * scale (fg_amount_text, migration 0100, inlined by the planner); account_ref as the ingest stored
+ * it on the row (the account's look-up runs only for rows older than migration 0101, which have none).
  */
-export const TRANSACTION_COLUMNS = `t.id, t.account_id, t.account_ref, t.external_id, fg_amount_text(t.amount, t.currency) AS amount, t.currency, t.merchant,
+export const TRANSACTION_COLUMNS = `t.id, t.account_id,
+  coalesce(t.account_ref, (SELECT a.external_ref FROM accounts a WHERE a.tenant_id = t.tenant_id AND a.id = t.account_id)) AS account_ref,
+  t.external_id, fg_amount_text(t.amount, t.currency) AS amount, t.currency, t.merchant,
   t.merchant_category, t.country, host(t.ip_address) AS ip_address, t.device_id, ${isoTime('t.txn_time')} AS txn_time, t.status,
   t.risk_score::float8 AS risk_score, t.risk_level, t.reasons, t.scoring_config, t.metadata,
   (SELECT a.id FROM fraud_alerts a WHERE a.tenant_id = t.tenant_id AND a.transaction_id = t.id ORDER BY a.created_at LIMIT 1) AS alert_id,

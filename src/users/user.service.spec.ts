@@ -73,7 +73,7 @@ class FakeUserRepository implements Partial<Record<keyof UserRepository, unknown
 describe('UserService', () => {
   let users: FakeUserRepository;
   let service: UserService;
-  const sessions = { revokeRefreshTokensOfUser: jest.fn(async (_tenantId: string, _userId: number) => undefined) };
+  const sessions = { revokeCredentialsOfUser: jest.fn(async (_tenantId: string, _userId: number) => undefined) };
   const principals = { forget: jest.fn() };
   const afterCommit: Array<() => unknown> = [];
   const transaction = { afterCommit: (task: () => unknown) => afterCommit.push(task) };
@@ -189,14 +189,14 @@ describe('UserService', () => {
       principals.forget.mockClear();
       await afterCommit[0]();
       expect(principals.forget).toHaveBeenCalledWith(TENANT, user.id);
-      expect(sessions.revokeRefreshTokensOfUser).not.toHaveBeenCalled();
+      expect(sessions.revokeCredentialsOfUser).not.toHaveBeenCalled();
     });
 
     it('ends the sessions of a deactivated user and audits the deactivation as a WARNING', async () => {
       users.add({ role: 'ADMIN' });
       const user = users.add({ role: 'VIEWER' });
       await service.deactivate(admin, user.id);
-      expect(sessions.revokeRefreshTokensOfUser).toHaveBeenCalledWith(TENANT, user.id);
+      expect(sessions.revokeCredentialsOfUser).toHaveBeenCalledWith(TENANT, user.id);
       expect(principals.forget).toHaveBeenCalledWith(TENANT, user.id);
       expect(audit.record).toHaveBeenCalledWith(admin, {
         action: 'user.deactivated', resourceType: 'user', resourceId: user.id, oldValue: { is_active: true }, newValue: { is_active: false }, severity: 'WARNING',
@@ -234,7 +234,7 @@ describe('UserService', () => {
       expect(users.rows[0].passwordHash).toBe('hash:Old-Password-1');
       await service.changePassword(admin, { current_password: 'Old-Password-1', new_password: 'Fresh-Password-5' });
       expect(users.rows[0].passwordHash).toBe('hash:Fresh-Password-5');
-      expect(sessions.revokeRefreshTokensOfUser).toHaveBeenCalledWith(TENANT, 1);
+      expect(sessions.revokeCredentialsOfUser).toHaveBeenCalledWith(TENANT, 1);
       expect(audit.record).toHaveBeenCalledWith(admin, { action: 'user.password_changed', resourceType: 'user', resourceId: 1, severity: 'WARNING' });
     });
   });

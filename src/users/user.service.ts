@@ -3,7 +3,7 @@ import { AuditWriter } from '../audit/audit.writer.js';
 import { AuthRepository } from '../auth/auth.repository.js';
 import { PasswordHasher } from '../auth/password.hasher.js';
 import { UserPrincipals } from '../auth/user-principals.js';
-import type { AuthContext } from '../common/auth-context.js';
+import { type AuthContext, ROLES } from '../common/auth-context.js';
 import { decodeCursor, PageQuery, toPage } from '../common/pagination.js';
 import { NotFoundProblem, ProblemException } from '../common/problem.js';
 import { CurrentTransaction } from '../database/current-transaction.js';
@@ -94,7 +94,9 @@ export class UserService {
       isActive: dto.is_active ?? before.isActive,
     };
     const after = (await this.users.update(tenantId, id, changes))!;
-    if (before.isActive && !after.isActive) await this.sessions.revokeRefreshTokensOfUser(tenantId, id);
+    // Deactivated or demoted: sessions and reset tokens issued under the old standing end.
+    const demoted = ROLES.indexOf(after.role) < ROLES.indexOf(before.role);
+    if ((before.isActive && !after.isActive) || demoted) await this.sessions.revokeCredentialsOfUser(tenantId, id);
     if (before.role !== after.role || before.isActive !== after.isActive) {
       // Other instances drop their cached principal through NOTIFY; this one must not wait for it.
       this.principals.forget(tenantId, id);
@@ -128,7 +130,7 @@ export class UserService {
     await this.update(auth, id, { is_active: false });
   }
 
-  /** The caller's own password; other sessions of the user end (their refresh tokens are revoked). */
+  /** The caller's own password; other sessions of the user end (refresh tokens revoked) and outstanding reset tokens are spent. */
   async changePassword(auth: AuthContext, dto: ChangePasswordDto): Promise<void> {
     const userId = callerId(auth);
     if (!(await this.hasher.verify(await this.users.passwordHash(auth.tenantId, userId), dto.current_password))) {
@@ -137,7 +139,7 @@ export class UserService {
       });
     }
     await this.users.setPassword(auth.tenantId, userId, await this.hasher.hash(dto.new_password));
-    await this.sessions.revokeRefreshTokensOfUser(auth.tenantId, userId);
+    await this.sessions.revokeCredentialsOfUser(auth.tenantId, userId);
     await this.audit.record(auth, { action: 'user.password_changed', resourceType: 'user', resourceId: userId, severity: 'WARNING' });
   }
 

@@ -5,6 +5,7 @@ import { login, PASSWORD, seedUser, SeededUser } from '../support/accounts.js';
 import { seedTenant, SeededTenant } from '../support/fixtures.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { withClient } from '../support/test-database.js';
+import { PasswordHasher } from '../../src/auth/password.hasher.js';
 
 const SECRET = 'test-secret-that-is-long-enough-0123456789';
 const host = (subdomain: string) => `${subdomain}.fraudguard.example`;
@@ -139,7 +140,7 @@ describe('login and access tokens', () => {
     expect(bySubdomain.body.type).toMatch(/\/authentication-required$/);
     for (const hostName of [host('www'), host('api'), host('admin'), host('unknown-tenant'), 'localhost']) {
       const res = await request(t.http).get('/api/v1/tenants/me').set('Host', hostName).expect(401);
-      expect(res.body).toMatchObject({ detail: 'No tenant identified' });
+      expect(res.body.detail).toMatch(/^No tenant identified: send an API key/);
     }
   });
 
@@ -149,21 +150,24 @@ describe('login and access tokens', () => {
     await request(t.http).post('/api/v1/auth/login').set('Host', host(a.subdomain)).send({ email: admin.email, password: PASSWORD, subdomain: b.subdomain }).expect(403);
   });
 
-  it('asks for the subdomain when the e-mail and password fit accounts of several tenants', async () => {
+  it('checks the first account of a shared e-mail without a subdomain, and asks for the organization when its password does not fit', async () => {
     const email = `shared-${Date.now()}@example.com`;
     const inA = await seedUser(t.db.ownerUrl, a.tenantId, { email });
     const inB = await seedUser(t.db.ownerUrl, b.tenantId, { email });
-    const ambiguous = await request(t.http).post('/api/v1/auth/login').send({ email, password: PASSWORD }).expect(400);
-    expect(ambiguous.body.type).toMatch(/\/tenant-required$/);
+    expect((await login(t.http, email, PASSWORD)).user.id).toBe(inA.id);
     expect((await login(t.http, email, PASSWORD, a.subdomain)).user.id).toBe(inA.id);
     expect((await login(t.http, email, PASSWORD, b.subdomain)).user.id).toBe(inB.id);
-    // When the password fits only one of them, that one is meant.
+    // B's own password, without a subdomain: the answer asks for the organization and names none.
     const other = 'Other-Password-9';
     await withClient(t.db.ownerUrl, async (client) =>
       client.query(`UPDATE tenant_users SET password_hash = $1 WHERE tenant_id = $2 AND id = $3`, [
         await argon2.hash(other, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 }), b.tenantId, inB.id]),
     );
-    expect((await login(t.http, email, other)).user.tenant_id).toBe(b.tenantId);
+    const ambiguous = await request(t.http).post('/api/v1/auth/login').send({ email, password: other }).expect(400);
+    expect(ambiguous.body.type).toMatch(/\/tenant-required$/);
+    expect(ambiguous.text).not.toContain(a.subdomain);
+    expect(ambiguous.text).not.toContain(b.subdomain);
+    expect((await login(t.http, email, other, b.subdomain)).user.tenant_id).toBe(b.tenantId);
   });
 
   it("refuses a deactivated user's still-valid token at its next request, and uses a demoted user's new role at once", async () => {
@@ -216,3 +220,49 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 3000): Promi
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe('the argon2 cost of a login, and accounts an attacker tries to shadow', () => {
+  let t: TestApp;
+  let hasher: PasswordHasher;
+  beforeAll(async () => {
+    t = await startTestApp();
+    hasher = t.app.get(PasswordHasher);
+  });
+  afterAll(() => t.close());
+
+  /** The answer to one login and the argon2 verifications it cost. */
+  async function attempt(body: Record<string, string>): Promise<{ status: number; text: string; verifications: number }> {
+    const before = hasher.verifications;
+    const res = await request(t.http).post('/api/v1/auth/login').send(body);
+    return { status: res.status, text: res.text, verifications: hasher.verifications - before };
+  }
+
+  it("still logs the owner in, with one verification per login, after ten organizations whose ids sort first copied the owner's e-mail", async () => {
+    const victim = await seedTenant(t.db.ownerUrl);
+    const email = `victim-${Date.now()}@example.com`;
+    const owner = await seedUser(t.db.ownerUrl, victim.tenantId, { email, role: 'ADMIN' });
+    const attackerHash = await argon2.hash('Attacker-Pass-1', { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    const attackers: string[] = [];
+    await withClient(t.db.ownerUrl, async (client) => {
+      for (let i = 0; i < 10; i++) {
+        const tenantId = `aaaa-${Date.now()}-${i}`; // sorts before every fixture tenant
+        attackers.push(`shadow-${i}-${Date.now()}`);
+        await client.query(`INSERT INTO tenants (tenant_id, organization_name, subdomain, admin_email, status) VALUES ($1, 'Shadow', $2, $3, 'ACTIVE')`,
+          [tenantId, attackers[i], `attacker-${i}@example.com`]);
+        await client.query(`INSERT INTO tenant_users (tenant_id, email, password_hash, role) VALUES ($1, $2, $3, 'ADMIN')`, [tenantId, email, attackerHash]);
+      }
+    });
+
+    const ok = await attempt({ email, password: PASSWORD });
+    expect(ok).toMatchObject({ status: 200, verifications: 1 });
+    expect(JSON.parse(ok.text).user).toMatchObject({ id: owner.id, tenant_id: victim.tenantId });
+
+    // A wrong password for the shared e-mail: one verification, an answer that names no organization.
+    const wrong = await attempt({ email, password: 'Attacker-Pass-1' });
+    expect(wrong).toMatchObject({ status: 400, verifications: 1 });
+    for (const subdomain of [victim.subdomain, ...attackers]) expect(wrong.text).not.toContain(subdomain);
+    expect(await attempt({ email, password: 'Attacker-Pass-1', subdomain: attackers[3] })).toMatchObject({ status: 200, verifications: 1 });
+    expect(await attempt({ email: `nobody-${Date.now()}@example.com`, password: PASSWORD })).toMatchObject({ status: 401, verifications: 1 });
+    expect(await attempt({ email, password: 'Wrong-Password-1', subdomain: victim.subdomain })).toMatchObject({ status: 401, verifications: 1 });
+  });
+});

@@ -111,6 +111,36 @@ describe('refresh tokens, logout, password reset, lockout', () => {
     await request(t.http).post('/api/v1/auth/reset-password').send({ token: 'fgp_garbage', new_password: 'Another-Pass-43' }).expect(400);
   });
 
+  it('voids outstanding reset tokens and sessions on a password change, a demotion and a deactivation', async () => {
+    const admin = await seedUser(t.db.ownerUrl, a.tenantId, { role: 'ADMIN' });
+    const adminBearer = `Bearer ${(await login(t.http, admin.email)).access_token}`;
+    const forgot = async (email: string) => {
+      const before = Date.now() - 1;
+      await request(t.http).post('/api/v1/auth/forgot-password').send({ email }).expect(202);
+      return resetTokenFor(email, before);
+    };
+    const reset = (token: string) => request(t.http).post('/api/v1/auth/reset-password').send({ token, new_password: 'Brand-New-Pass-42' });
+
+    // A password change: the reset token asked for before it no longer works.
+    const changer = await seedUser(t.db.ownerUrl, a.tenantId);
+    const session = await login(t.http, changer.email);
+    const stale = await forgot(changer.email);
+    await request(t.http).post('/api/v1/users/me/password').set('Authorization', `Bearer ${session.access_token}`)
+      .send({ current_password: PASSWORD, new_password: 'Changed-Pass-77' }).expect(204);
+    expect((await reset(stale)).status).toBe(400);
+    await login(t.http, changer.email, 'Changed-Pass-77');
+
+    // A demotion and a deactivation: the tokens issued before either are void.
+    for (const change of [{ role: 'VIEWER' }, { is_active: false }]) {
+      const user = await seedUser(t.db.ownerUrl, a.tenantId, { role: 'MANAGER' });
+      const before = await login(t.http, user.email);
+      const token = await forgot(user.email);
+      await request(t.http).patch(`/api/v1/users/${user.id}`).set('Authorization', adminBearer).send(change).expect(200);
+      await refresh(before.refresh_token).expect(401);
+      expect((await reset(token)).status).toBe(400);
+    }
+  });
+
   it('slows down repeated failures, then locks the account (429 + Retry-After, even with the right password), then lets it in again', async () => {
     const user = await seedUser(t.db.ownerUrl, a.tenantId);
     const fail = async () => {

@@ -61,7 +61,7 @@ describe('configuration namespaces', () => {
         platformAdminToken: undefined,
       },
       mail: { smtpUrl: undefined, mailFrom: 'FraudGuard <no-reply@fraudguard.example>', mailOutboxDir: 'outbox' },
-      rateLimit: { rateLimitEnabled: true, redisUrl: undefined, redisTimeoutMs: 250 },
+      rateLimit: { rateLimitEnabled: true, redisUrl: undefined, redisTimeoutMs: 250, redisBackoffMs: 5000, publicLimits: { authPerIp: 30, loginPerEmail: 10, passwordResetPerEmail: 5, signupPerIp: 5, signupPerTarget: 3 } },
     });
   });
 
@@ -84,7 +84,7 @@ describe('configuration namespaces', () => {
     expect(config.database).toMatchObject({ dbPreparedStatements: false, embeddedPgPort: 54329, auditSealer: false, auditSealIntervalMs: 50, auditSealBatch: 5000 });
     expect(config.auth.argon2MemoryKib).toBe(65_536);
     expect(config.mail).toEqual({ smtpUrl: 'smtp://mail:587', mailFrom: 'FraudGuard <no-reply@fraudguard.example>', mailOutboxDir: 'outbox' });
-    expect(config.rateLimit).toEqual({ rateLimitEnabled: false, redisUrl: 'rediss://cache:6380', redisTimeoutMs: 250 });
+    expect(config.rateLimit).toEqual({ rateLimitEnabled: false, redisUrl: 'rediss://cache:6380', redisTimeoutMs: 250, redisBackoffMs: 5000, publicLimits: { authPerIp: 30, loginPerEmail: 10, passwordResetPerEmail: 5, signupPerIp: 5, signupPerTarget: 3 } });
   });
 
   // The mail namespace has no rules: any SMTP_URL, MAIL_FROM or MAIL_OUTBOX_DIR is taken as given.
@@ -99,6 +99,9 @@ describe('configuration namespaces', () => {
     [{ DB_POOL_SIZE: '501' }, 'DB_POOL_SIZE must be between 1 and 500, got 501'],
     [{ JWT_ACCESS_TTL_SECONDS: '901' }, 'JWT_ACCESS_TTL_SECONDS must be between 10 and 900, got 901'],
     [{ REDIS_TIMEOUT_MS: '9' }, 'REDIS_TIMEOUT_MS must be between 10 and 60000, got 9'],
+    [{ REDIS_BACKOFF_MS: '99' }, 'REDIS_BACKOFF_MS must be between 100 and 600000, got 99'],
+    [{ LOGIN_RATE_LIMIT_PER_EMAIL: '0' }, 'LOGIN_RATE_LIMIT_PER_EMAIL must be between 1 and 1000000, got 0'],
+    [{ SIGNUP_RATE_LIMIT_PER_IP: 'many' }, 'SIGNUP_RATE_LIMIT_PER_IP must be an integer, got "many"'],
     [{ AUDIT_SEAL_INTERVAL_MS: '5' }, 'AUDIT_SEAL_INTERVAL_MS must be between 10 and 60000, got 5'],
     [{ AUDIT_SEAL_BATCH: '0' }, 'AUDIT_SEAL_BATCH must be between 1 and 100000, got 0'],
     // boolean
@@ -172,7 +175,7 @@ describe('@nestjs/config for several applications in one process', () => {
 
     expect([a.auth.jwtIssuer, b.auth.jwtIssuer, c.auth.jwtIssuer]).toEqual(['issuer-a', 'issuer-b', 'fraudguard']);
     expect([a.database.dbPoolSize, b.database.dbPoolSize, c.database.dbPoolSize]).toEqual([2, 10, 10]);
-    expect([a.rateLimit, b.rateLimit.rateLimitEnabled]).toEqual([{ rateLimitEnabled: true, redisUrl: 'redis://a:6379', redisTimeoutMs: 250 }, false]);
+    expect([a.rateLimit, b.rateLimit.rateLimitEnabled]).toEqual([{ rateLimitEnabled: true, redisUrl: 'redis://a:6379', redisTimeoutMs: 250, redisBackoffMs: 5000, publicLimits: { authPerIp: 30, loginPerEmail: 10, passwordResetPerEmail: 5, signupPerIp: 5, signupPerTarget: 3 } }, false]);
     expect(a.service.get('auth.jwtIssuer', { infer: true })).toBe('issuer-a');
     expect(b.service.get('auth.jwtIssuer', { infer: true })).toBe('issuer-b');
 

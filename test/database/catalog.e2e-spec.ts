@@ -50,18 +50,18 @@ describe('database catalog', () => {
 
   it('runs the app as a role that is not superuser, cannot bypass RLS and owns nothing', async () => {
     await withClient(db.ownerUrl, async (client) => {
-      const role = await client.query(`SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'fraudguard_app'`);
+      const role = await client.query(`SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = '${db.roles.app}'`);
       expect(role.rows).toEqual([{ rolsuper: false, rolbypassrls: false }]);
       const owned = await client.query(`
         SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
-         WHERE r.rolname = 'fraudguard_app'`);
+         WHERE r.rolname = '${db.roles.app}'`);
       expect(owned.rows).toEqual([]);
       const tableOwners = await client.query(`
         SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations'`);
-      expect(tableOwners.rows).toEqual([{ tableowner: 'fraudguard_owner' }]);
+      expect(tableOwners.rows).toEqual([{ tableowner: db.roles.owner }]);
       const settings = await client.query(`
         SELECT unnest(setconfig) AS setting FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
-         WHERE r.rolname = 'fraudguard_app'`);
+         WHERE r.rolname = '${db.roles.app}'`);
       const names = settings.rows.map((row) => row.setting.split('=')[0]);
       expect(names).toEqual(expect.arrayContaining(['statement_timeout', 'idle_in_transaction_session_timeout']));
     });
@@ -70,11 +70,11 @@ describe('database catalog', () => {
   it('keeps audit_logs append-only for the app role', async () => {
     await withClient(db.ownerUrl, async (client) => {
       const { rows } = await client.query(`
-        SELECT has_table_privilege('fraudguard_app', 'audit_logs', 'INSERT') AS can_insert,
-               has_table_privilege('fraudguard_app', 'audit_logs', 'SELECT') AS can_select,
-               has_table_privilege('fraudguard_app', 'audit_logs', 'UPDATE') AS can_update,
-               has_table_privilege('fraudguard_app', 'audit_logs', 'DELETE') AS can_delete,
-               has_table_privilege('fraudguard_app', 'audit_logs', 'TRUNCATE') AS can_truncate`);
+        SELECT has_table_privilege('${db.roles.app}', 'audit_logs', 'INSERT') AS can_insert,
+               has_table_privilege('${db.roles.app}', 'audit_logs', 'SELECT') AS can_select,
+               has_table_privilege('${db.roles.app}', 'audit_logs', 'UPDATE') AS can_update,
+               has_table_privilege('${db.roles.app}', 'audit_logs', 'DELETE') AS can_delete,
+               has_table_privilege('${db.roles.app}', 'audit_logs', 'TRUNCATE') AS can_truncate`);
       expect(rows[0]).toEqual({ can_insert: true, can_select: true, can_update: false, can_delete: false, can_truncate: false });
     });
     await withClient(db.appUrl, async (client) => {
@@ -88,12 +88,12 @@ describe('database catalog', () => {
       const { rows } = await client.query(`
         SELECT p.proname, r.rolname AS owner, p.proconfig,
                has_function_privilege('public', p.oid, 'EXECUTE') AS public_can_execute,
-               has_function_privilege('fraudguard_app', p.oid, 'EXECUTE') AS app_can_execute
+               has_function_privilege('${db.roles.app}', p.oid, 'EXECUTE') AS app_can_execute
           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles r ON r.oid = p.proowner
          WHERE n.nspname = 'public' AND p.prosecdef`);
       expect(rows.length).toBeGreaterThanOrEqual(3);
       for (const row of rows) {
-        expect(row.owner).toBe('fraudguard_owner');
+        expect(row.owner).toBe(db.roles.owner);
         expect(row.proconfig).toEqual(['search_path=pg_catalog, public, pg_temp']);
         expect(row.public_can_execute).toBe(false);
         expect(row.app_can_execute).toBe(true);

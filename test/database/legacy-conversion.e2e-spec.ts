@@ -448,8 +448,7 @@ describe('resuming an interrupted conversion', () => {
     expect(stepwise.map((migration) => migration.name)).toEqual([
       'TenantIdEverywhere1700000000002', 'TransactionIngest1700000000020', 'AccountProfiles1700000000041',
       'ExternalIdPartialUnique1700000000042', 'TransactionsReachTenantThroughAccount1700000000043',
-      'AuditChainSealing1700000000050', 'QuotaSlots1700000000060', 'AlertResolutionOnChange1700000000070',
-      'AccountRefOnTransactionsAndAlerts1700000000101',
+      'AuditChainSealing1700000000050', 'QuotaSlots1700000000060', 'TransactionAccountRef1700000000101',
     ]);
   });
 

@@ -166,7 +166,7 @@ describe('migrations 0030 (audit hash chain) and 0031 (platform role)', () => {
       await withClient(db.ownerUrl, async (c) => {
         const columns = await c.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'audit_logs' AND column_name IN ('hash', 'prev_hash')`);
         expect(columns.rows).toEqual([]);
-        const grants = await c.query(`SELECT count(*)::int AS n FROM information_schema.role_table_grants WHERE grantee = 'fraudguard_platform'`);
+        const grants = await c.query(`SELECT count(*)::int AS n FROM information_schema.role_table_grants WHERE grantee = '${db.roles.platform}'`);
         expect(grants.rows[0].n).toBe(0);
         // Legacy rows, as a pre-0030 database would have them.
         await c.query(`INSERT INTO audit_logs (tenant_id, action) VALUES ('default-tenant-001', 'legacy.one'), ('default-tenant-001', 'legacy.two')`);
@@ -326,7 +326,7 @@ describe('migration 0060 (quota slots)', () => {
         `SELECT grantee, privilege_type FROM information_schema.role_routine_grants WHERE routine_name = 'fg_quota_reserve' ORDER BY grantee`,
       );
       expect(grants.rows.map((row) => row.grantee)).not.toContain('PUBLIC');
-      expect(grants.rows).toContainEqual({ grantee: 'fraudguard_app', privilege_type: 'EXECUTE' });
+      expect(grants.rows).toContainEqual({ grantee: db.roles.app, privilege_type: 'EXECUTE' });
     });
   });
 });

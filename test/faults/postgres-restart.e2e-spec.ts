@@ -1,5 +1,7 @@
 import request from 'supertest';
+import { appRoleUrl } from '../../src/config/database.config.js';
 import { createOwnerDataSource } from '../../src/database/data-source.js';
+import { readDeploymentRoles } from '../../src/database/roles.js';
 import { seedTenant, SeededTenant } from '../support/fixtures.js';
 import { PrivateCluster, startPrivateCluster, systemPostgresBin } from '../support/private-cluster.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
@@ -26,12 +28,10 @@ describeWithServer('PostgreSQL restart under load', () => {
     const owner = createOwnerDataSource(ownerUrl);
     await owner.initialize();
     await owner.runMigrations();
+    const roles = await readDeploymentRoles(owner);
     await owner.destroy();
-    const url = new URL(ownerUrl);
-    url.username = 'fraudguard_app';
-    url.password = APP_DB_PASSWORD;
     t = await startTestApp({
-      db: { name: 'postgres', ownerUrl, appUrl: url.toString(), drop: async () => undefined },
+      db: { name: 'postgres', ownerUrl, appUrl: appRoleUrl(ownerUrl, roles.app, APP_DB_PASSWORD), roles, drop: async () => undefined },
       env: { DB_POOL_SIZE: '4', DB_ACQUIRE_TIMEOUT_MS: '1000', RATE_LIMIT_ENABLED: 'false' },
     });
     tenant = await seedTenant(ownerUrl);

@@ -32,11 +32,30 @@ describe.each(MODES)('request path (%s): guards → tenant transaction → repos
     expect(res.body).not.toHaveProperty('api_key');
   });
 
-  it('refuses a route with no credentials: 401 problem+json "No tenant identified"', async () => {
+  it('refuses a route with no credentials: 401 problem+json "No tenant identified" that says which headers to send', async () => {
     const res = await request(t.http).get('/api/v1/tenants/me').expect(401);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ status: 401, detail: 'No tenant identified', type: expect.stringMatching(/\/no-tenant$/) });
+    expect(res.headers['www-authenticate']).toBe('ApiKey, Bearer');
+    expect(res.body).toMatchObject({ status: 401, type: expect.stringMatching(/\/no-tenant$/) });
+    expect(res.body.detail).toMatch(/^No tenant identified: send an API key in the X-API-Key header, or a user access token as "Authorization: Bearer <token>"/);
     expect(res.body.request_id).toBe(res.headers['x-request-id']);
+  });
+
+  it('refuses a body that is not JSON with 415 problem+json naming the Content-Type to send', async () => {
+    const res = await request(t.http)
+      .post('/api/v1/transactions')
+      .set('X-API-Key', a.apiKey)
+      .set('Content-Type', 'text/plain')
+      .send('{"account_ref":"x","amount":"1","currency":"EUR","merchant":"M"}')
+      .expect(415);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      status: 415,
+      type: expect.stringMatching(/\/unsupported-media-type$/),
+      detail: 'Send the request body as JSON with "Content-Type: application/json" (this request sent "text/plain")',
+    });
+    const form = await request(t.http).post('/api/v1/accounts').set('X-API-Key', a.apiKey).type('form').send({ external_ref: 'x' }).expect(415);
+    expect(form.body.detail).toContain('"Content-Type: application/json"');
   });
 
   it('refuses unknown and malformed API keys with 401', async () => {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import pg from 'pg';
 import request from 'supertest';
 import { seedTenant, SeededTenant } from '../support/fixtures.js';
@@ -81,6 +82,58 @@ describe('/metrics (Prometheus) behind the operators token', () => {
   });
 });
 
+/**
+ * A Redis that connects and passes the client's ready check (INFO), then never answers another
+ * command: what a stalled or overloaded server looks like. Counts the EVALs it swallows.
+ */
+async function hangingRedis(): Promise<{ url: string; evals(): number; readyChecks(): number; close(): Promise<void> }> {
+  let evals = 0;
+  let readyChecks = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    let hung = false;
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('data', (chunk) => {
+      // Command names, in order, of the RESP arrays in this chunk (the tests' commands fit one chunk).
+      for (const [, name] of chunk.toString('latin1').matchAll(/\*\d+\r\n\$\d+\r\n([A-Za-z]+)\r\n/g)) {
+        const command = name.toLowerCase();
+        if (command === 'eval') evals += 1;
+        if (hung || command === 'eval' || command === 'ping') {
+          hung = true; // replies are in order: nothing after the first unanswered command
+          continue;
+        }
+        if (command === 'info') {
+          readyChecks += 1;
+          const info = '# Server\r\nredis_version:7.0.0\r\nloading:0\r\n';
+          socket.write(`$${Buffer.byteLength(info)}\r\n${info}\r\n`);
+        } else {
+          socket.write('+OK\r\n');
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    evals: () => evals,
+    readyChecks: () => readyChecks,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('/metrics without PLATFORM_ADMIN_TOKEN, and /health/ready with Redis', () => {
   let t: TestApp;
   afterEach(() => t.close());
@@ -96,10 +149,28 @@ describe('/metrics without PLATFORM_ADMIN_TOKEN, and /health/ready with Redis', 
     await request(t.http).get('/health/ready').expect(200, { status: 'ready', database: 'ok', redis: 'ok' });
   });
 
-  it('is not ready when the configured Redis does not answer', async () => {
-    t = await startTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:1' } });
-    const res = await request(t.http).get('/health/ready').expect(503);
-    expect(res.body.detail).toMatch(/^redis unreachable/);
+  it('stays ready with Redis degraded when the configured Redis refuses connections, and says so in /metrics', async () => {
+    t = await startTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:1', PLATFORM_ADMIN_TOKEN: TOKEN } });
+    await request(t.http).get('/health/ready').expect(200, { status: 'ready', database: 'ok', redis: 'degraded' });
     await request(t.http).get('/health').expect(200);
+    const metrics = async () => (await request(t.http).get('/metrics').set('X-Admin-Token', TOKEN).expect(200)).text;
+    await waitFor(async () => /^fraudguard_redis_degraded 1$/m.test(await metrics()));
+  });
+
+  it('skips a Redis that hangs for a back-off period instead of costing every request its timeout', async () => {
+    const redis = await hangingRedis();
+    try {
+      t = await startTestApp({ env: { REDIS_URL: redis.url, REDIS_TIMEOUT_MS: '100', REDIS_BACKOFF_MS: '600000', PLATFORM_ADMIN_TOKEN: TOKEN } });
+      const tenant = await seedTenant(t.db.ownerUrl);
+      await waitFor(async () => redis.readyChecks() > 0); // the rate limiter's connection is up
+      for (let i = 0; i < 10; i++) await request(t.http).get('/api/v1/tenants/me').set('X-API-Key', tenant.apiKey).expect(200);
+      // At most three timed-out attempts, then none for the back-off period: the rest were counted in memory.
+      expect(redis.evals()).toBeGreaterThanOrEqual(1);
+      expect(redis.evals()).toBeLessThanOrEqual(3);
+      expect((await request(t.http).get('/metrics').set('X-Admin-Token', TOKEN).expect(200)).text).toMatch(/^fraudguard_redis_degraded 1$/m);
+      await request(t.http).get('/health/ready').expect(200, { status: 'ready', database: 'ok', redis: 'degraded' });
+    } finally {
+      await redis.close();
+    }
   });
 });

@@ -4,7 +4,9 @@
  *
  * Once per `npm test`: find a PostgreSQL server (DATABASE_URL, else a throwaway embedded cluster),
  * create a template database and migrate it once. Every suite then clones the template
- * (CREATE DATABASE … TEMPLATE), so suites never share rows and never wait for migrations.
+ * (CREATE DATABASE … TEMPLATE), so suites never share rows and never wait for migrations; the
+ * clones share the roles migrating the template created (fg_fg_tmpl_<run>_…, named after it), which
+ * global teardown drops with every other role the run created.
  */
 import { chmodSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
@@ -12,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createOwnerDataSource } from '../../dist/src/database/data-source.js';
+import { readDeploymentRoles } from '../../dist/src/database/roles.js';
 import { startEmbeddedPostgres } from '../../dist/src/database/embedded-postgres.js';
 
 function databaseUrl(serverUrl, database) {
@@ -52,9 +55,11 @@ export default async function globalSetup() {
   const owner = createOwnerDataSource(databaseUrl(serverUrl, template));
   await owner.initialize();
   await owner.runMigrations({ transaction: 'each' });
+  const roles = await readDeploymentRoles(owner);
   await owner.destroy();
 
   process.env.FG_TEST_SERVER_URL = serverUrl;
   process.env.FG_TEST_TEMPLATE = template;
   process.env.FG_TEST_RUN = run;
+  process.env.FG_TEST_ROLES = JSON.stringify(roles);
 }

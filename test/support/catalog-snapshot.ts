@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { recordedRoles } from '../../src/database/roles.js';
 import { withClient } from './test-database.js';
 
 /**
@@ -9,11 +11,17 @@ import { withClient } from './test-database.js';
  *
  * `hideHandMadeNames` leaves out what a hand-made single-tenant schema may name its own way and
  * the conversion keeps: CHECK constraint names, and which sequence system_logs.id draws from.
+ *
+ * The database's own roles (named after it) appear as `<owner>`, `<app>` and `<platform>`, so a
+ * database compares equal to a template clone, whose roles are the template's.
  */
 export async function catalogSnapshot(url: string, options: { hideHandMadeNames?: boolean } = {}): Promise<Record<string, string[]>> {
   const hide = options.hideHandMadeNames ?? false;
   return withClient(url, async (client: pg.Client) => {
-    const lines = async (sql: string) => (await client.query(sql)).rows.map((row) => Object.values(row).join(' | '));
+    const roles = await recordedRoles(client);
+    const generic = (text: string) =>
+      roles ? text.split(roles.platform).join('<platform>').split(roles.owner).join('<owner>').split(roles.app).join('<app>') : text;
+    const lines = async (sql: string) => (await client.query(sql)).rows.map((row) => generic(Object.values(row).join(' | ')));
     return {
       tables: await lines(`
         SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, c.reloptions::text, pg_get_userbyid(c.relowner), c.relacl::text
@@ -36,9 +44,11 @@ export async function catalogSnapshot(url: string, options: { hideHandMadeNames?
         SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t
           JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal ORDER BY 1, 2`),
       policies: await lines(`SELECT tablename, policyname, permissive, roles::text, cmd, qual, with_check FROM pg_policies WHERE schemaname = 'public' ORDER BY 1, 2`),
-      functions: await lines(`
-        SELECT p.oid::regprocedure::text, pg_get_userbyid(p.proowner), p.prosecdef, p.proconfig::text, p.proacl::text, md5(p.prosrc)
-          FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace ORDER BY 1`),
+      functions: (
+        await client.query(`
+          SELECT p.oid::regprocedure::text, pg_get_userbyid(p.proowner), p.prosecdef, p.proconfig::text, p.proacl::text, p.prosrc
+            FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace ORDER BY 1`)
+      ).rows.map(({ prosrc, ...row }) => generic([...Object.values(row), createHash('md5').update(generic(prosrc)).digest('hex')].join(' | '))),
       sequences: hide
         ? []
         : await lines(`SELECT c.relname, pg_get_userbyid(c.relowner), c.relacl::text FROM pg_class c

@@ -20,7 +20,7 @@ export async function startAppIn(
   const env = { DB_POOL_SIZE: String(options.poolSize), ...options.env };
   if (mode === 'direct') return startTestApp({ env, modules: options.modules });
   const db = await createTestDatabase();
-  const bouncer = await startPgBouncer(db.ownerUrl, { fraudguard_app: APP_DB_PASSWORD, postgres: new URL(db.ownerUrl).password }, { poolSize: options.poolSize });
+  const bouncer = await startPgBouncer(db.ownerUrl, { [db.roles.app]: APP_DB_PASSWORD, postgres: new URL(db.ownerUrl).password }, { poolSize: options.poolSize });
   const t = await startTestApp({
     db,
     // Debian 12's PgBouncer (1.18) cannot route named prepared statements in transaction mode.

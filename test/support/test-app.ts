@@ -5,6 +5,18 @@ import { createApp } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config/fraudguard.config.js';
 import { createTestDatabase, TestDatabase } from './test-database.js';
 
+/**
+ * Suites log in and sign up far more often from 127.0.0.1 than one client may: their public rate
+ * limits are lifted. A suite about those limits sets them (or '' for the defaults) in `env`.
+ */
+export const PUBLIC_LIMITS_FOR_TESTS = {
+  AUTH_RATE_LIMIT_PER_IP: '100000',
+  LOGIN_RATE_LIMIT_PER_EMAIL: '100000',
+  PASSWORD_RESET_RATE_LIMIT_PER_EMAIL: '100000',
+  SIGNUP_RATE_LIMIT_PER_IP: '100000',
+  SIGNUP_RATE_LIMIT_PER_TARGET: '100000',
+};
+
 export interface TestApp {
   app: NestFastifyApplication;
   http: Server;
@@ -26,6 +38,7 @@ export async function startTestApp(
     LOG_LEVEL: 'error',
     MIGRATIONS_RUN: 'false',
     DEMO_API_KEY: 'false',
+    ...PUBLIC_LIMITS_FOR_TESTS,
     ...options.env,
   });
   const app = await createApp(config, config.database.appDatabaseUrl ?? db.appUrl, options.modules);

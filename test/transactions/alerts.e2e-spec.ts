@@ -78,9 +78,12 @@ describe('fraud alerts API', () => {
     expect(one.body).toMatchObject({ account_id: byRef.body.account_id, account_ref: 'alert-acc-1', transaction: { account_id: byRef.body.account_id, account_ref: 'alert-acc-1' } });
     const patched = await patch(a, byId.body.data[0].alert_id, { note: 'checking' }).expect(200);
     expect(patched.body).toMatchObject({ account_id: account.body.id, account_ref: 'alert-acc-2' });
-    // A row written behind the API's back gets its account from its transaction (the insert trigger).
+    // Rows written behind the API's back (no account_ref stored) show their account's too.
     const seeded = await request(t.http).get(`/api/v1/alerts/${bRows.alertId}`).set('X-API-Key', b.apiKey).expect(200);
     expect(seeded.body).toMatchObject({ account_id: bRows.accountId, account_ref: expect.stringMatching(/^acc-/) });
+    expect(seeded.body.transaction).toMatchObject({ account_id: bRows.accountId, account_ref: seeded.body.account_ref });
+    const listed2 = await request(t.http).get('/api/v1/transactions').set('X-API-Key', b.apiKey).expect(200);
+    expect(listed2.body.data.map((x: any) => [x.id, x.account_ref])).toEqual([[bRows.transactionId, seeded.body.account_ref]]);
   });
 
   it('works an alert: resolution implies handled, assignee must be a user of the tenant, each change audited with old and new values', async () => {
@@ -113,6 +116,22 @@ describe('fraud alerts API', () => {
     await patch(a, id, { handled: true, tenant_id: b.tenantId }).expect(400);
     const cleared = await patch(a, id, { assignee_id: null, note: null }).expect(200);
     expect(cleared.body).toMatchObject({ assignee_id: null, note: null });
+  });
+
+  it('asks for a resolution when a converted alert holds one from the single-tenant installation, and leaves it unchanged', async () => {
+    const id = await raiseAlert(12.5);
+    await withClient(t.db.ownerUrl, async (client) => {
+      // What a converted database holds: migration 0020's check is NOT VALID there, legacy rows keep their value.
+      await client.query(`ALTER TABLE fraud_alerts DROP CONSTRAINT fraud_alerts_resolution_check`);
+      await client.query(`UPDATE fraud_alerts SET handled = true, resolution = 'CONFIRMED_FRAUD' WHERE id = $1`, [id]);
+      await client.query(`ALTER TABLE fraud_alerts ADD CONSTRAINT fraud_alerts_resolution_check CHECK (resolution IN ('FRAUD', 'LEGITIMATE', 'DUPLICATE', 'FALSE_POSITIVE', 'INCONCLUSIVE')) NOT VALID`);
+    });
+    const refused = await patch(a, id, { note: 'looked at it' }).expect(422);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.body).toMatchObject({ type: expect.stringMatching(/legacy-resolution$/), errors: [{ field: 'resolution' }] });
+    expect((await request(t.http).get(`/api/v1/alerts/${id}`).set('X-API-Key', a.apiKey).expect(200)).body).toMatchObject({ resolution: 'CONFIRMED_FRAUD', note: null });
+    const resolved = await patch(a, id, { note: 'looked at it', resolution: 'FRAUD' }).expect(200);
+    expect(resolved.body).toMatchObject({ resolution: 'FRAUD', note: 'looked at it', handled: true });
   });
 
   it("answers another tenant's alert with 404 on GET and PATCH, and a malformed id with 400", async () => {
