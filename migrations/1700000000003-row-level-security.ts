@@ -44,22 +44,21 @@ function literal(value: string): string {
 async function createRoles(q: QueryRunner, roles: DeploymentRoles): Promise<void> {
   const password = process.env.APP_DB_PASSWORD || DEV_APP_DB_PASSWORD;
   const [owner, app] = [quoteIdent(roles.owner), quoteIdent(roles.app)];
-  await q.query(`
-    DO $$
-    BEGIN
-      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(roles.owner)}) THEN
-        CREATE ROLE ${owner} NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE;
-      END IF;
-      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(roles.app)}) THEN
-        CREATE ROLE ${app} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD ${literal(password)};
-        ALTER ROLE ${app} SET statement_timeout = '10s';
-        ALTER ROLE ${app} SET idle_in_transaction_session_timeout = '30s';
-        ALTER ROLE ${app} SET lock_timeout = '5s';
-      ELSIF EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(roles.app)} AND (rolsuper OR rolbypassrls)) THEN
-        RAISE EXCEPTION 'role % exists with SUPERUSER or BYPASSRLS: it cannot be this deployment''s app role', ${literal(roles.app)};
-      END IF;
-    END $$;
-  `);
+  const existing: { rolname: string; unsafe: boolean }[] = await q.query(
+    `SELECT rolname, rolsuper OR rolbypassrls AS unsafe FROM pg_roles WHERE rolname = ANY($1)`,
+    [[roles.owner, roles.app]],
+  );
+  const found = (name: string) => existing.find((role) => role.rolname === name);
+  if (!found(roles.owner)) await q.query(`CREATE ROLE ${owner} NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE`);
+  if (found(roles.app)?.unsafe) throw new Error(`role ${roles.app} exists with SUPERUSER or BYPASSRLS: it cannot be this deployment's app role`);
+  if (!found(roles.app)) {
+    await q.query(`
+      CREATE ROLE ${app} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD ${literal(password)};
+      ALTER ROLE ${app} SET statement_timeout = '10s';
+      ALTER ROLE ${app} SET idle_in_transaction_session_timeout = '30s';
+      ALTER ROLE ${app} SET lock_timeout = '5s';
+    `);
+  }
 }
 
 /**

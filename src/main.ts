@@ -7,7 +7,7 @@ import { ConfigError } from './config/validate-config.js';
 import { StartupError } from './database/connection-errors.js';
 import { prepareDatabase } from './database/database-startup.js';
 import { DatabaseRefusedError } from './database/legacy-adoption.js';
-import { DemoApiKeyIssuer } from './tenants/demo-api-key.js';
+import { type DemoCredentials, DemoApiKeyIssuer } from './tenants/demo-api-key.js';
 import { DEFAULT_TENANT_ID } from './tenants/default-tenant.js';
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -22,14 +22,6 @@ async function main(): Promise<void> {
   const base = `http://localhost:${config.app.port}`;
   const database = await prepareDatabase(config.database);
   const app = await createApp(config, database.appUrl, [], database.ownerUrl);
-  const demoKey = config.database.demoApiKey ? await app.get(DemoApiKeyIssuer).issue() : undefined;
-  // Printed as soon as it exists: the key is stored only as a hash, so this is its one showing.
-  if (demoKey) {
-    process.stdout.write(
-      `\n  Demo tenant "${DEFAULT_TENANT_ID}" API key (shown once, keep it):\n\n    ${demoKey}\n\n` +
-        `  Try: curl -H 'X-API-Key: ${demoKey}' ${base}/api/v1/tenants/me\n\n`,
-    );
-  }
   const logger = new Logger('FraudGuard');
   await app.listen({ port: config.app.port, host: config.app.host }).catch(async (error: NodeJS.ErrnoException) => {
     await app.close().catch(() => undefined);
@@ -37,6 +29,13 @@ async function main(): Promise<void> {
     throw listenError(error, config.app.host, config.app.port);
   });
   logger.log(`FraudGuard listening on ${base}`);
+  if (config.database.demoApiKey) {
+    // After every start-up log line, so the banner is the last thing on the screen. The key is
+    // stored only as a hash: this is its one showing.
+    const issuer = app.get(DemoApiKeyIssuer);
+    const demo = await issuer.issue({ login: config.app.nodeEnv !== 'production' });
+    process.stdout.write(demo ? firstStartBanner(base, demo) : laterStartBanner(base, (await issuer.demoTenantExists()) ? DEFAULT_TENANT_ID : undefined));
+  }
 
   // Graceful shutdown. app.close() stops accepting connections, lets in-flight requests finish
   // (Fastify closes idle keep-alive sockets and answers 503 on busy ones), runs the shutdown hooks
@@ -64,6 +63,32 @@ async function main(): Promise<void> {
     }
   };
   for (const signal of SHUTDOWN_SIGNALS) process.once(signal, () => void shutdown(signal));
+}
+
+function firstStartBanner(base: string, demo: DemoCredentials): string {
+  let text =
+    `\n  FraudGuard is ready: ${base} (Swagger UI: ${base}/docs)\n` +
+    `\n  Demo tenant "${DEFAULT_TENANT_ID}" API key (shown once, keep it):\n\n    ${demo.apiKey}\n\n` +
+    `  Try: curl -H 'X-API-Key: ${demo.apiKey}' ${base}/api/v1/tenants/me\n`;
+  if (demo.login) {
+    const body = JSON.stringify({ email: demo.login.email, password: demo.login.password });
+    text +=
+      `\n  Demo ADMIN login (development only, shown once): ${demo.login.email} / ${demo.login.password}\n\n` +
+      `  Try: curl -H 'Content-Type: application/json' -d '${body}' ${base}/api/v1/auth/login\n`;
+  }
+  return text + '\n';
+}
+
+/** Later starts: the demo key was shown once already; how to get another key or a login. */
+function laterStartBanner(base: string, demoTenant: string | undefined): string {
+  const tenant = demoTenant ?? '<tenant_id>';
+  return (
+    `\n  FraudGuard is ready: ${base} (Swagger UI: ${base}/docs)\n` +
+    (demoTenant ? '' : '  Tenants:           npm run cli -- tenant:list\n') +
+    `  Another API key:   npm run cli -- apikey:create --tenant ${tenant} --name <name>   (printed once)\n` +
+    `  A login:           npm run cli -- user:create --tenant ${tenant} --email <e-mail>   (prints a password once),\n` +
+    `                     then POST ${base}/api/v1/auth/login with {"email", "password"}\n\n`
+  );
 }
 
 /** Port taken or not allowed: one line naming PORT / HOST. */

@@ -113,10 +113,14 @@ function completeOperation(document: Json, path: string, method: string, operati
     if (parameters.some((parameter) => parameter.in === 'query' && parameter.name === 'starting_after')) extra.push(Problem.invalidCursor());
   }
   for (const parameter of parameters.filter((candidate) => candidate.in === 'path')) {
-    const uuid = parameter.schema?.format === 'uuid';
-    extra.push(Problem.validation(parameter.name, `${parameter.name} must be ${uuid ? 'a UUID' : 'a positive integer'}`));
     const collection = path.split('/').slice(0, path.split('/').indexOf(`{${parameter.name}}`)).pop()!;
-    extra.push(Problem.notFound(RESOURCE_BY_COLLECTION[collection] ?? 'Resource'));
+    const resource = RESOURCE_BY_COLLECTION[collection] ?? 'Resource';
+    const name: string = parameter.name;
+    // IdParam and ParseUuidPipe answer their own problem; other ids go through the ValidationPipe.
+    if (parameter.schema?.format === 'uuid') extra.push(Problem.invalidParameter(name, `${name} must be a UUID`));
+    else if (parameter.schema?.type === 'integer') extra.push(Problem.invalidParameter(name, `${name} must be a positive integer`));
+    else extra.push(Problem.validation(name, `${name} must be a ${resource.toLowerCase()} id`));
+    extra.push(Problem.notFound(resource));
   }
   if (!(path === '/health' && method === 'get')) extra.push(Problem.unavailable());
   addProblems(operation, extra);

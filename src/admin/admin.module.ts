@@ -1,6 +1,7 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { ApiKeyModule } from '../api-keys/api-key.module.js';
 import { PlatformDatabaseModule } from '../database/platform-database.module.js';
+import { UserModule } from '../users/user.module.js';
 import { DemoApiKeyIssuer } from '../tenants/demo-api-key.js';
 import { AdminTenantController } from './admin-tenant.controller.js';
 import { AdminTenantService } from './admin-tenant.service.js';
@@ -21,7 +22,7 @@ export class AdminModule {
     }
     return {
       module: AdminModule,
-      imports: [PlatformDatabaseModule.forRoot(ownerUrl, options.applicationName), ApiKeyModule],
+      imports: [PlatformDatabaseModule.forRoot(ownerUrl, options.applicationName), ApiKeyModule, UserModule],
       controllers: [AdminTenantController],
       providers: [PlatformAdminGuard, PlatformTenantRepository, AdminTenantService, DemoApiKeyIssuer],
       exports: [PlatformAdminGuard, AdminTenantService, DemoApiKeyIssuer],

@@ -7,29 +7,60 @@
  * work: OperatorCommands. The database is DATABASE_URL (the owner), else the embedded cluster of
  * `npm start`; tenant work runs as the app role, derived from it as the server derives it.
  *
- * Output: JSON on stdout (one document per command), messages on stderr.
+ * Output: for people a table or `field  value` lines on stdout, with --json the JSON document
+ * (cli-output.ts); messages on stderr, naming the next command to run when there is one.
+ * `--help` loads none of the application (cli-runtime.ts is imported once a command runs).
  * Exit codes: 0 success · 1 failure (database, unknown tenant, broken audit chain) · 2 usage error.
  */
-import 'reflect-metadata';
 import type { Type } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs, ParseArgsConfig } from 'node:util';
-import pino from 'pino';
-import { CreateApiKeyDto } from '../api-keys/api-key.dto.js';
-import { passwordProblem } from '../auth/password.policy.js';
+import { INTEGRATOR_KEY_SCOPES } from '../api-keys/api-key.token.js';
 import { type OperatorOrigin, SCOPES } from '../common/auth-context.js';
-import { type FieldError, ProblemException, ValidationProblem } from '../common/problem.js';
-import { createValidationPipe } from '../common/validation.js';
-import { appRoleUrl } from '../config/database.config.js';
-import { type FraudGuardConfig, loadConfig } from '../config/fraudguard.config.js';
-import { ConfigError } from '../config/validate-config.js';
-import { createLogger, PinoNestLogger } from '../observability/logger.js';
+import type { FieldError } from '../common/problem.js';
+import type { FraudGuardConfig } from '../config/fraudguard.config.js';
+import { describeConnectionError, StartupError } from '../database/connection-errors.js';
+import { render, TABLE_COLUMNS } from './cli-output.js';
+import type * as Runtime from './cli-runtime.js';
 import { DEFAULT_TENANT_ID } from '../tenants/default-tenant.js';
 import { type Plan, PLAN_NAMES } from '../tenants/plans.js';
-import { CreateUserDto } from '../users/user.dto.js';
-import { AdminTenantListQuery, AdminTenantPatchDto, CreateTenantDto, TenantIdParam } from './admin-tenant.dto.js';
 import type { OperatorCommands } from './operator-commands.js';
+
+// The runtime's values under their own names, bound by loadRuntime() once a command runs; the
+// types of its classes under the same names.
+let pino: typeof Runtime.pino;
+let passwordProblem: typeof Runtime.passwordProblem;
+let ProblemException: typeof Runtime.ProblemException;
+let ValidationProblem: typeof Runtime.ValidationProblem;
+let createValidationPipe: typeof Runtime.createValidationPipe;
+let appRoleUrl: typeof Runtime.appRoleUrl;
+let loadConfig: typeof Runtime.loadConfig;
+let ConfigError: typeof Runtime.ConfigError;
+let createLogger: typeof Runtime.createLogger;
+let PinoNestLogger: typeof Runtime.PinoNestLogger;
+let CreateApiKeyDto: typeof Runtime.CreateApiKeyDto;
+type CreateApiKeyDto = Runtime.CreateApiKeyDto;
+let CreateUserDto: typeof Runtime.CreateUserDto;
+type CreateUserDto = Runtime.CreateUserDto;
+let AdminTenantListQuery: typeof Runtime.AdminTenantListQuery;
+type AdminTenantListQuery = Runtime.AdminTenantListQuery;
+let AdminTenantPatchDto: typeof Runtime.AdminTenantPatchDto;
+let CreateTenantDto: typeof Runtime.CreateTenantDto;
+type CreateTenantDto = Runtime.CreateTenantDto;
+let TenantIdParam: typeof Runtime.TenantIdParam;
+let pipe: ReturnType<typeof Runtime.createValidationPipe>;
+
+async function loadRuntime(): Promise<void> {
+  ({
+    pino, passwordProblem, ProblemException, ValidationProblem, createValidationPipe, appRoleUrl, loadConfig, ConfigError, createLogger, PinoNestLogger,
+    CreateApiKeyDto, CreateUserDto, AdminTenantListQuery, AdminTenantPatchDto, CreateTenantDto, TenantIdParam,
+  } = await import('./cli-runtime.js'));
+  pipe = createValidationPipe();
+}
+
+/** --json: the result as its JSON document instead of a table. */
+let jsonOutput = false;
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -59,8 +90,6 @@ interface OwnerCommand<Input> extends CommandBase<Input> {
   runAsOwner(ownerUrl: string, input: Input, config: FraudGuardConfig): Promise<unknown>;
 }
 type Command = ServiceCommand<any> | OwnerCommand<any>;
-
-const pipe = createValidationPipe();
 
 /**
  * The API's validation of `plain` as `type` (whitelist, transforms, class-validator rules). A
@@ -221,7 +250,7 @@ const COMMANDS: Record<string, Command> = {
     run: (commands, dto, operator) => commands.createTenant(operator, dto),
   } satisfies ServiceCommand<CreateTenantDto>,
   'tenant:list': {
-    summary: 'List tenants with usage (JSON array)',
+    summary: 'List tenants with usage',
     usage: 'tenant:list [--status ACTIVE|SUSPENDED|TRIAL|CANCELLED]',
     options: { status: { type: 'string' } },
     async parse(args) {
@@ -277,7 +306,7 @@ const COMMANDS: Record<string, Command> = {
     options: {
       tenant: { type: 'string' },
       name: { type: 'string', default: 'cli' },
-      scopes: { type: 'string', default: 'read:transactions,write:transactions,read:alerts' },
+      scopes: { type: 'string', default: INTEGRATOR_KEY_SCOPES.join(',') },
     },
     async parse(args) {
       noPositionals(args);
@@ -307,7 +336,7 @@ const COMMANDS: Record<string, Command> = {
       const broken = results.filter((result) => !result.valid);
       const report = tenantIds === 'all' ? results : results[0];
       if (broken.length) {
-        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        process.stdout.write(render(report, jsonOutput) + '\n');
         throw new CommandFailed(`audit chain broken for ${broken.map((result) => `${result.tenant_id} (first broken row ${result.first_broken_id})`).join(', ')}`);
       }
       return report;
@@ -353,12 +382,28 @@ function help(): string {
     ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
     '',
     'Database: DATABASE_URL (owner), else the embedded PostgreSQL of `npm start`.',
-    'Output: JSON on stdout. Exit codes: 0 ok, 1 failure, 2 usage error.',
+    'Output: a table (or field: value lines) on stdout; --json for the JSON document. Exit codes: 0 ok, 1 failure, 2 usage error.',
   ].join('\n');
 }
 
 function commandHelp(command: Command): string {
-  return `Usage: npm run cli -- ${command.usage}\n\n${command.summary}.\nExit codes: 0 ok, 1 failure, 2 usage error.`;
+  return `Usage: npm run cli -- ${command.usage} [--json]\n\n${command.summary}.\n--json prints the result as JSON. Exit codes: 0 ok, 1 failure, 2 usage error.`;
+}
+
+/**
+ * The application's services need the migrated schema and its roles: without them the failure
+ * would name a missing relation or role. Say what to run instead.
+ */
+async function assertMigrated(ownerUrl: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: ownerUrl, application_name: 'fraudguard-cli' });
+  await client.connect();
+  try {
+    const { rows } = await client.query(`SELECT to_regclass('migrations') IS NOT NULL AND to_regclass('tenants') IS NOT NULL AS migrated`);
+    if (!rows[0].migrated) throw new StartupError('the database is not migrated: run `npm run cli -- migrate`');
+  } finally {
+    await client.end();
+  }
 }
 
 /** The app role recorded in the database of `ownerUrl` (roles.ts). */
@@ -375,8 +420,9 @@ async function appRoleOf(ownerUrl: string): Promise<string> {
 
 /**
  * The application context for one command, closed when the command is done. Nest's and the
- * services' log lines go to stderr, only errors unless LOG_LEVEL asks for debug: stdout is the
- * command's JSON. Imported here, not at the top: help and usage errors need none of it.
+ * services' log lines go to stderr, and only when LOG_LEVEL asks for debug: a failure is the one
+ * line runCli prints, and stdout is the command's result. Imported here, not at the top: help
+ * and usage errors need none of it.
  */
 async function withApplication<T>(config: FraudGuardConfig, ownerUrl: string, work: (commands: OperatorCommands) => Promise<T>): Promise<T> {
   const [{ NestFactory }, { CliModule }, { OperatorCommands }] = await Promise.all([
@@ -384,7 +430,7 @@ async function withApplication<T>(config: FraudGuardConfig, ownerUrl: string, wo
     import('./cli.module.js'),
     import('./operator-commands.js'),
   ]);
-  const level = ['debug', 'trace'].includes(config.app.logLevel) ? config.app.logLevel : 'error';
+  const level = ['debug', 'trace'].includes(config.app.logLevel) ? config.app.logLevel : 'fatal';
   const appUrl = config.database.appDatabaseUrl ?? appRoleUrl(ownerUrl, await appRoleOf(ownerUrl), config.database.appDbPassword);
   // The API's background audit sealer stays off in a CLI process (`audit:seal` runs a pass on demand).
   const cliConfig: FraudGuardConfig = { ...config, database: { ...config.database, auditSealer: false } };
@@ -399,8 +445,39 @@ async function withApplication<T>(config: FraudGuardConfig, ownerUrl: string, wo
   }
 }
 
+/**
+ * A failure as one line, pointing to the next command where there is one: an unmigrated database,
+ * an unknown tenant, a database that cannot be reached or refuses the credentials.
+ */
+function failureMessage(error: any, config: FraudGuardConfig | undefined, ownerUrl: string | undefined): string {
+  if (error instanceof CommandFailed || error instanceof StartupError) return error.message;
+  if (ProblemException && error instanceof ProblemException) {
+    return error.getStatus() === 404 && /^Tenant /.test(error.message) ? `${error.message}: see \`npm run cli -- tenant:list\`` : error.message;
+  }
+  if (error?.code === '23505') return `already exists: ${error.detail ?? error.message}`;
+  if (config && ownerUrl) {
+    const source = config.database.databaseUrl
+      ? 'DATABASE_URL'
+      : `the embedded PostgreSQL (EMBEDDED_PG_DIR=${config.database.embeddedPgDir}, EMBEDDED_PG_PORT=${config.database.embeddedPgPort})`;
+    // A user named in the error other than the owner's is the app role (the API's services connect as it).
+    const named = /(?:user|role) "([^"]+)"/.exec(error?.message ?? '')?.[1];
+    const appRole = named !== undefined && named !== (decodeURIComponent(new URL(ownerUrl).username) || 'postgres');
+    const target = appRole
+      ? {
+          url: config.database.appDatabaseUrl ?? appRoleUrl(ownerUrl, named, config.database.appDbPassword),
+          source: config.database.appDatabaseUrl ? 'APP_DATABASE_URL' : source,
+          passwordSource: config.database.appDatabaseUrl ? undefined : 'APP_DB_PASSWORD',
+        }
+      : { url: ownerUrl, source };
+    const line = describeConnectionError(error, target);
+    if (line) return line;
+  }
+  return error?.message ?? String(error);
+}
+
 export async function runCli(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  jsonOutput = argv.includes('--json');
+  const [name, ...rest] = argv.filter((arg) => arg !== '--json');
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help() + '\n');
     return name ? EXIT_OK : EXIT_USAGE;
@@ -415,39 +492,38 @@ export async function runCli(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   let stopEmbedded: (() => Promise<void>) | undefined;
+  let config: FraudGuardConfig | undefined;
+  let ownerUrl: string | undefined;
   try {
     const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
-    const config = loadConfig();
+    await loadRuntime();
+    config = loadConfig();
     const input = await command.parse({ values: parsed.values as Args['values'], positionals: parsed.positionals });
-    let ownerUrl = config.database.databaseUrl;
+    ownerUrl = config.database.databaseUrl;
     if (!ownerUrl) {
       const { startEmbeddedPostgres } = await import('../database/embedded-postgres.js');
       const cluster = await startEmbeddedPostgres({ dir: config.database.embeddedPgDir, port: config.database.embeddedPgPort, persistent: true });
       stopEmbedded = cluster.stop;
       ownerUrl = cluster.ownerUrl;
     }
+    const owner = ownerUrl;
+    if (!('runAsOwner' in command)) await assertMigrated(owner);
     const result =
       'runAsOwner' in command
-        ? await command.runAsOwner(ownerUrl, input, config)
-        : await withApplication(config, ownerUrl, (commands) => command.run(commands, input, operatorOrigin()));
-    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        ? await command.runAsOwner(owner, input, config)
+        : await withApplication(config, owner, (commands) => command.run(commands, input, operatorOrigin()));
+    process.stdout.write(render(result, jsonOutput, TABLE_COLUMNS[name]) + '\n');
     return EXIT_OK;
   } catch (error: any) {
     if (error instanceof UsageError || error?.code?.startsWith?.('ERR_PARSE_ARGS')) {
       process.stderr.write(`${name}: ${error.message}\n\n${commandHelp(command)}\n`);
       return EXIT_USAGE;
     }
-    if (error instanceof ConfigError) {
+    if (ConfigError && error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       return EXIT_USAGE;
     }
-    const message =
-      error instanceof CommandFailed || error instanceof ProblemException
-        ? error.message
-        : error?.code === '23505'
-          ? `already exists: ${error.detail ?? error.message}`
-          : error?.message ?? String(error);
-    process.stderr.write(`${name} failed: ${message}\n`);
+    process.stderr.write(`${name} failed: ${failureMessage(error, config, ownerUrl)}\n`);
     return EXIT_FAILURE;
   } finally {
     await stopEmbedded?.().catch(() => undefined);

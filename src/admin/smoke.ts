@@ -96,7 +96,7 @@ async function main(): Promise<number> {
         body: {
           organization_name: `Smoke Test ${suffix}`,
           subdomain: `smoke-${suffix}`,
-          admin_name: 'Smoke Test',
+          admin_full_name: 'Smoke Test',
           admin_email: `smoke+${suffix}@fraudguard.example`,
           admin_password: `Sm0ke!${randomBytes(12).toString('base64url')}`,
         },

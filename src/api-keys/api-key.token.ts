@@ -1,3 +1,4 @@
+import type { Scope } from '../common/auth-context.js';
 import { createHash, randomBytes } from 'node:crypto';
 
 export const API_KEY_PREFIX = 'fgk_live_';
@@ -23,5 +24,16 @@ export function isWellFormedApiKey(key: string): boolean {
   return API_KEY_FORMAT.test(key);
 }
 
-/** The seed's column default for tenant_api_keys.scopes: what the signup key gets. */
-export const DEFAULT_KEY_SCOPES = ['read:transactions', 'write:transactions', 'read:alerts'] as const;
+/**
+ * What a tenant's first key gets (signup's key, the demo key) and the CLI's default: the whole
+ * integrator flow — accounts, transactions, alerts and their resolution, the audit trail.
+ */
+export const INTEGRATOR_KEY_SCOPES = [
+  'read:transactions',
+  'write:transactions',
+  'read:accounts',
+  'write:accounts',
+  'read:alerts',
+  'write:alerts',
+  'read:audit',
+] as const satisfies readonly Scope[];

@@ -38,6 +38,8 @@ export class AuditSealer implements OnApplicationBootstrap, OnModuleDestroy {
   private loop?: Promise<void>;
   private connection?: pg.Client;
   private leading = false;
+  /** Until this process has waited for the lock or led once: its first lead is its start-up's. */
+  private firstLead = true;
   private sealedRows = 0;
 
   constructor(
@@ -111,11 +113,16 @@ export class AuditSealer implements OnApplicationBootstrap, OnModuleDestroy {
       if (!this.leading) {
         this.leading = await tryLeadSealing(client);
         if (!this.leading) {
+          this.firstLead = false;
           healthy();
           await this.pause(LEADER_POLL_MS);
           continue;
         }
-        this.logger.log('leads audit sealing');
+        // A takeover is news; a process leading from its start is not (and would print after the
+        // start-up banner, main.ts).
+        if (this.firstLead) this.logger.debug('leads audit sealing');
+        else this.logger.log('leads audit sealing');
+        this.firstLead = false;
       }
       await runSealPass(client, {
         batch: this.config.auditSealBatch,

@@ -47,7 +47,7 @@ function accessProblems(rule: AccessRule): ProblemDoc[] {
     ...(keys && rule.scopes?.length ? [Problem.insufficientScope(rule.scopes)] : []),
     ...(keys ? [] : [Problem.userLoginRequired()]),
     ...(rule.role && rule.role !== 'VIEWER' ? [Problem.insufficientRole(rule.role)] : []),
-    Problem.tenantMismatch(),
+    Problem.tenantMismatch(keys),
     Problem.tenantSuspended(),
     Problem.rateLimited(),
   ];

@@ -45,6 +45,9 @@ export function problemDoc(status: number, slug: string, title: string, detail: 
 export const Problem = {
   validation: (field = 'limit', message = 'limit must not be greater than 100') =>
     problemDoc(400, 'validation-error', 'Validation failed', 'The request is not valid: see errors[]', { errors: [{ field, message }] }),
+  /** A path parameter refused by IdParam / ParseUuidPipe: the message is also the detail. */
+  invalidParameter: (field: string, message: string) =>
+    problemDoc(400, 'validation-error', 'Validation failed', message, { errors: [{ field, message }] }),
   badRequest: (detail: string) => problemDoc(400, 'bad-request', 'Bad Request', detail),
   invalidCursor: () => problemDoc(400, 'invalid-cursor', 'Invalid cursor', 'starting_after is not a cursor issued by this API'),
   noTenant: () => problemDoc(401, 'no-tenant', 'Unauthorized', NO_TENANT_DETAIL),
@@ -55,7 +58,13 @@ export const Problem = {
   insufficientScope: (scopes: readonly string[]) =>
     problemDoc(403, 'insufficient-scope', 'Insufficient scope', `The API key lacks the scope ${scopes.join(', ')}`, { missing_scopes: [...scopes] }),
   insufficientRole: (role: string) => problemDoc(403, 'insufficient-role', 'Insufficient role', `This route requires the ${role} role or higher`),
-  tenantMismatch: () => problemDoc(403, 'tenant-mismatch', 'Tenant mismatch', 'The API key and the access token belong to different tenants'),
+  tenantMismatch: (apiKeys = true) =>
+    problemDoc(
+      403,
+      'tenant-mismatch',
+      'Tenant mismatch',
+      apiKeys ? 'The API key and the access token belong to different tenants' : 'The host acme.fraudguard.example belongs to another tenant than the credentials',
+    ),
   tenantSuspended: () => problemDoc(403, 'tenant-suspended', 'Tenant suspended', 'This organization is suspended'),
   forbidden: (slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}) => problemDoc(403, slug, title, detail, extensions),
   planLimit: (detail: string, extensions: Record<string, unknown> = {}) => problemDoc(403, 'plan-limit', 'Plan limit reached', detail, extensions),

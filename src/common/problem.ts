@@ -59,6 +59,7 @@ export function noTenantProblem(): ProblemException {
 
 /** The 415 of a body that is not JSON: what to send instead (`sent` is the request's Content-Type, if any). */
 export function unsupportedMediaTypeDetail(sent: string | undefined): string {
-  const shown = sent?.slice(0, 100).replace(/[^\x20-\x7e]/g, '?');
+  // The media type only (no parameters), short and printable: enough to see the mistake, too little to reflect anything.
+  const shown = sent?.split(';')[0].trim().slice(0, 64).replace(/[^\x21-\x7e]/g, '?');
   return `Send the request body as JSON with "Content-Type: application/json"${shown ? ` (this request sent "${shown}")` : ''}`;
 }

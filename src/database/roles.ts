@@ -101,9 +101,9 @@ export function recordRolesSql(roles: DeploymentRoles): string {
 
 /**
  * SQL that lets the app role — and no one else but the database's owner and superusers — CONNECT to
- * the current database: PUBLIC loses CONNECT. A database created from a template does
- * not inherit its template's database privileges, so start-up applies this again when needed
- * (restrictConnect in database-startup.ts).
+ * the current database: PUBLIC loses CONNECT. A database created from a template does not inherit
+ * its template's database privileges, so start-up applies this again when connectNeedsRestricting
+ * says so (prepareDatabase in database-startup.ts).
  */
 export function restrictConnectSql(roles: DeploymentRoles): string {
   return `

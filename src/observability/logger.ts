@@ -35,13 +35,21 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   );
 }
 
+/**
+ * Nest's start-up chatter — a line per module, controller and route (about 80) — is debug detail:
+ * at info, start-up shows what matters (migrations, warnings, listening, the demo banner).
+ */
+const START_UP_DETAIL = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
 /** Nest's own messages (bootstrap, `new Logger(ctx)` in services) through the same pino logger. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   private write(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', message: unknown, params: unknown[]): void {
+    const context = typeof params[params.length - 1] === 'string' ? (params[params.length - 1] as string) : undefined;
+    if (level === 'info' && context !== undefined && START_UP_DETAIL.has(context)) level = 'debug';
     if (!this.logger.isLevelEnabled(level)) return;
-    const context = typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
+    if (context !== undefined) params.pop();
     if (message !== null && typeof message === 'object') {
       const text = typeof params[0] === 'string' ? (params[0] as string) : undefined;
       this.logger[level]({ context, ...(message as object) }, text);

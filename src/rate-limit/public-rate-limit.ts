@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { ConfigType } from '@nestjs/config';
-import { ApiProblems } from '../common/problem.schema.js';
+import { ApiProblems, Problem } from '../common/problem.schema.js';
 import type { rateLimitConfig } from '../config/rate-limit.config.js';
 import type { Bucket } from './rate-limit.store.js';
 
@@ -15,7 +15,7 @@ export const PUBLIC_RATE_LIMIT = 'fraudguard:public-rate-limit';
 export type PublicLimit = 'auth' | 'login' | 'password-reset' | 'signup';
 
 /** Bounds an open route's requests (RateLimitGuard): no anonymous caller buys unbounded argon2 work, mails or tenants. */
-export const PublicRateLimit = (limit: PublicLimit) => applyDecorators(SetMetadata(PUBLIC_RATE_LIMIT, limit), ApiProblems(429));
+export const PublicRateLimit = (limit: PublicLimit) => applyDecorators(SetMetadata(PUBLIC_RATE_LIMIT, limit), ApiProblems(Problem.publicRateLimited()));
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

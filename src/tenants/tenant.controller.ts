@@ -29,7 +29,7 @@ export class TenantController {
         value: {
           organization_name: 'Acme Payments Ltd',
           subdomain: 'acme-payments',
-          admin_name: 'Ada Lovelace',
+          admin_full_name: 'Ada Lovelace',
           admin_email: 'ada@acme-payments.example',
           admin_phone: '+44 20 7946 0958',
           admin_password: 'Corr3ct-Horse-Battery',

@@ -1,16 +1,36 @@
 import { Transform, Type } from 'class-transformer';
 import {
+  registerDecorator, ValidationArguments,
   IsBoolean, IsEmail, IsIn, IsNotIn, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested,
 } from 'class-validator';
 import { NormalizeEmail } from '../auth/auth.dto.js';
 import { IsAcceptablePassword } from '../auth/password.policy.js';
 import { RESERVED_SUBDOMAINS } from '../auth/subdomain.resolver.js';
-import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import type { Role } from '../common/auth-context.js';
 import { PLAN_NAMES, type Plan } from './plans.js';
 import type { Tenant } from './tenant.entity.js';
 
 const Trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+
+/** A deprecated field name: refused when sent together with the name that replaces it. */
+function DeprecatedNameOf(replacement: string): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'deprecatedNameOf',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (_value: unknown, args: ValidationArguments) => (args.object as Record<string, unknown>)[replacement] === undefined,
+        defaultMessage: () => `${String(propertyName)} is the former name of ${replacement}: send ${replacement} only`,
+      },
+    });
+}
+
+/** The admin's full name, under its name or its deprecated one (admin_name). */
+export function adminFullNameOf(dto: { admin_full_name?: string | null; admin_name?: string | null }): string | undefined {
+  return dto.admin_full_name ?? dto.admin_name ?? undefined;
+}
 
 /** The seed's TenantCreate plus admin_password in the body (never a query parameter). */
 export class SignupDto {
@@ -30,11 +50,22 @@ export class SignupDto {
   @IsNotIn([...RESERVED_SUBDOMAINS], { message: 'subdomain is reserved' })
   subdomain: string;
 
+  /** The first ADMIN's full name (the user's full_name). */
+  @ValidateIf((o) => o.admin_name === undefined || o.admin_full_name !== undefined)
   @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(255)
-  admin_name: string;
+  admin_full_name: string;
+
+  @ApiPropertyOptional({ deprecated: true, description: 'The former name of admin_full_name, still accepted in its place' })
+  @ValidateIf((o) => o.admin_name !== undefined)
+  @Trim()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  @DeprecatedNameOf('admin_full_name')
+  admin_name?: string;
 
   @NormalizeEmail()
   @IsEmail()
@@ -83,11 +114,20 @@ export class TenantUpdateDto {
   @MaxLength(255)
   organization_name?: string;
 
+  @ValidateIf((o) => o.admin_full_name !== undefined)
+  @Trim()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  admin_full_name?: string;
+
+  @ApiPropertyOptional({ deprecated: true, description: 'The former name of admin_full_name, still accepted in its place' })
   @ValidateIf((o) => o.admin_name !== undefined)
   @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(255)
+  @DeprecatedNameOf('admin_full_name')
   admin_name?: string;
 
   @ValidateIf((o) => o.admin_email !== undefined)
@@ -135,7 +175,7 @@ export class TenantView {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: ISO_TIME }) created_at: Date | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: ISO_TIME }) updated_at: Date | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: ISO_TIME }) trial_ends_at: Date | null;
-  @ApiProperty({ nullable: true, type: String, example: 'Ada Lovelace' }) admin_name: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'Ada Lovelace', description: "The admin's full name" }) admin_full_name: string | null;
   @ApiProperty({ example: 'admin@acme.example' }) admin_email: string;
   @ApiProperty({ nullable: true, type: String, example: null }) admin_phone: string | null;
 }
@@ -187,7 +227,7 @@ export function tenantView(tenant: Tenant): TenantView {
     created_at: tenant.createdAt,
     updated_at: tenant.updatedAt,
     trial_ends_at: tenant.trialEndsAt,
-    admin_name: tenant.adminName,
+    admin_full_name: tenant.adminName,
     admin_email: tenant.adminEmail,
     admin_phone: tenant.adminPhone,
   };

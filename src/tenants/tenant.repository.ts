@@ -23,10 +23,10 @@ export type TenantChanges = Partial<Pick<Tenant, 'organizationName' | 'adminName
 
 export type SignupApiKey = Pick<ApiKey, 'keyName' | 'keyHash' | 'keyPrefix' | 'rateLimitPerMinute' | 'createdBy'> & { scopes: readonly string[] };
 
-/** Which unique value of tenants another tenant holds. */
-export type TenantConflict = 'subdomain' | 'admin_email';
+/** Which unique value of tenants another tenant holds (the admin e-mail is not unique: see migration 80). */
+export type TenantConflict = 'subdomain';
 
-const CONFLICTS: Record<string, TenantConflict> = { tenants_subdomain_key: 'subdomain', tenants_admin_email_key: 'admin_email' };
+const CONFLICTS: Record<string, TenantConflict> = { tenants_subdomain_key: 'subdomain' };
 
 function conflictOf(error: unknown): TenantConflict | undefined {
   return error instanceof QueryFailedError ? CONFLICTS[(error as QueryFailedError & { constraint?: string }).constraint ?? ''] : undefined;

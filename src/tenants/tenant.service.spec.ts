@@ -50,7 +50,6 @@ class FakeTenantRepository implements Partial<Record<keyof TenantRepository, unk
     return this.findById(tenantId);
   }
   async update(tenantId: string, changes: TenantChanges) {
-    if (changes.adminEmail === 'taken@example.com') return { conflict: 'admin_email' as const };
     const tenant = this.tenants.find((row) => row.tenantId === tenantId)!;
     const { mlConfig, ...replaced } = changes;
     for (const [key, value] of Object.entries(replaced)) if (value !== undefined) Object.assign(tenant, { [key]: value });
@@ -110,7 +109,7 @@ describe('TenantService', () => {
   };
 
   const signup: SignupDto = {
-    organization_name: 'Acme Payments', subdomain: 'acme', admin_name: 'Ada', admin_email: 'ada@acme.example', admin_password: 'Signup-Password-1', plan: 'PROFESSIONAL',
+    organization_name: 'Acme Payments', subdomain: 'acme', admin_full_name: 'Ada', admin_email: 'ada@acme.example', admin_password: 'Signup-Password-1', plan: 'PROFESSIONAL',
   };
 
   describe('signup', () => {
@@ -128,7 +127,7 @@ describe('TenantService', () => {
       });
       expect(users).toEqual([{ tenantId, email: 'ada@acme.example', passwordHash: 'hash:Signup-Password-1', fullName: 'Ada', role: 'ADMIN' }]);
       expect(tenants.keys).toEqual([expect.objectContaining({
-        tenantId, keyName: 'Default key', scopes: ['read:transactions', 'write:transactions', 'read:alerts'], rateLimitPerMinute: 1_000, createdBy: 1,
+        tenantId, keyName: 'Default key', scopes: ['read:transactions', 'write:transactions', 'read:accounts', 'write:accounts', 'read:alerts', 'write:alerts', 'read:audit'], rateLimitPerMinute: 1_000, createdBy: 1,
       })]);
       expect(hashApiKey(answer.api_key)).toBe(tenants.keys[0].keyHash);
       expect(answer).toMatchObject({ tenant_id: tenantId, status: 'TRIAL', max_users: 25, api_key_id: 1, admin_user: { id: 1, email: 'ada@acme.example', full_name: 'Ada', role: 'ADMIN' } });
@@ -186,21 +185,20 @@ describe('TenantService', () => {
     });
 
     it('audits only the fields whose stored value changed, with old and new values; ml_config is merged', async () => {
-      const after = await service().update(admin, { organization_name: 'Acme Payments', admin_name: 'Ada Lovelace', ml_config: { auto_block: true } });
-      expect(after).toMatchObject({ admin_name: 'Ada Lovelace', ml_config: { risk_threshold: 0.7, auto_block: true } });
+      const after = await service().update(admin, { organization_name: 'Acme Payments', admin_full_name: 'Ada Lovelace', ml_config: { auto_block: true } });
+      expect(after).toMatchObject({ admin_full_name: 'Ada Lovelace', ml_config: { risk_threshold: 0.7, auto_block: true } });
       expect(audit.record).toHaveBeenCalledWith(admin, {
         action: 'tenant.updated', resourceType: 'tenant', resourceId: 'tenant_a',
-        oldValue: { admin_name: 'Ada', ml_config: { risk_threshold: 0.7 } },
-        newValue: { admin_name: 'Ada Lovelace', ml_config: { risk_threshold: 0.7, auto_block: true } },
+        oldValue: { admin_full_name: 'Ada', ml_config: { risk_threshold: 0.7 } },
+        newValue: { admin_full_name: 'Ada Lovelace', ml_config: { risk_threshold: 0.7, auto_block: true } },
       });
       audit.record.mockClear();
       await service().update(admin, { organization_name: 'Acme Payments' });
       expect(audit.record).not.toHaveBeenCalled();
     });
 
-    it('refuses settings over 16 KiB of JSON (400) and an admin e-mail another organization has (409)', async () => {
+    it('refuses settings over 16 KiB of JSON (400)', async () => {
       expect(await refusal(service().update(admin, { settings: { blob: 'x'.repeat(16 * 1024) } }))).toMatchObject({ status: 400, slug: 'validation-error' });
-      expect(await refusal(service().update(admin, { admin_email: 'taken@example.com' }))).toEqual({ status: 409, slug: 'email-taken', conflicts: ['admin_email'] });
     });
 
     it('reports usage against the plan: percentage to two decimals, storage in bytes and GB', async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_KEY_SCOPES, generateApiKey } from '../api-keys/api-key.token.js';
+import { INTEGRATOR_KEY_SCOPES, generateApiKey } from '../api-keys/api-key.token.js';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { PasswordHasher } from '../auth/password.hasher.js';
 import type { AuthContext } from '../common/auth-context.js';
@@ -11,22 +11,21 @@ import { CurrentTransaction } from '../database/current-transaction.js';
 import { MailService } from '../mail/mail.service.js';
 import { UserRepository } from '../users/user.repository.js';
 import { PLANS, type Plan } from './plans.js';
-import { type SignupDto, type SignupView, type TenantUpdateDto, type TenantView, tenantView, type UsageView } from './tenant.dto.js';
+import { adminFullNameOf, type SignupDto, type SignupView, type TenantUpdateDto, type TenantView, tenantView, type UsageView } from './tenant.dto.js';
 import { TenantChanges, TenantConflict, TenantRepository } from './tenant.repository.js';
 
 const TRIAL_DAYS = 14;
 const MAX_SETTINGS_BYTES = 16 * 1024;
 
-function taken(what: TenantConflict, conflicts: TenantConflict[]): ProblemException {
-  return what === 'subdomain'
-    ? new ProblemException(409, 'subdomain-taken', 'Subdomain taken', 'This subdomain is already taken', { conflicts })
-    : new ProblemException(409, 'email-taken', 'E-mail taken', 'An organization with this admin e-mail already exists', { conflicts });
+/** A unique value another organization holds: the subdomain (the admin e-mail is not unique). */
+function taken(_what: TenantConflict, conflicts: TenantConflict[]): ProblemException {
+  return new ProblemException(409, 'subdomain-taken', 'Subdomain taken', 'This subdomain is already taken', { conflicts });
 }
 
 /** The fields of TenantUpdateDto, as entity properties. */
 const UPDATABLE = {
   organization_name: 'organizationName',
-  admin_name: 'adminName',
+  admin_full_name: 'adminName',
   admin_email: 'adminEmail',
   admin_phone: 'adminPhone',
   settings: 'settings',
@@ -76,7 +75,7 @@ export class TenantService {
     const created = await this.tenants.create(
       {
         tenantId, organizationName: dto.organization_name, subdomain: dto.subdomain, plan,
-        adminName: dto.admin_name, adminEmail: dto.admin_email, adminPhone: dto.admin_phone ?? null,
+        adminName: adminFullNameOf(dto)!, adminEmail: dto.admin_email, adminPhone: dto.admin_phone ?? null,
         maxUsers: limits.max_users, maxTransactionsPerMonth: limits.max_transactions_per_month, maxStorageGb: limits.max_storage_gb,
       },
       TRIAL_DAYS,
@@ -84,10 +83,10 @@ export class TenantService {
     // A concurrent signup won the race between the check above and this insert.
     if ('conflict' in created) throw taken(created.conflict, [created.conflict]);
     const { tenant } = created;
-    const admin = (await this.users.create(tenantId, { email: dto.admin_email, passwordHash, fullName: dto.admin_name, role: 'ADMIN' }))!;
+    const admin = (await this.users.create(tenantId, { email: dto.admin_email, passwordHash, fullName: adminFullNameOf(dto)!, role: 'ADMIN' }))!;
     const issued = generateApiKey();
     const key = await this.tenants.createApiKey(tenantId, {
-      keyName: 'Default key', keyHash: issued.hash, keyPrefix: issued.prefix, scopes: DEFAULT_KEY_SCOPES,
+      keyName: 'Default key', keyHash: issued.hash, keyPrefix: issued.prefix, scopes: INTEGRATOR_KEY_SCOPES,
       rateLimitPerMinute: limits.default_key_rate_limit_per_minute, createdBy: admin.id,
     });
 
@@ -104,7 +103,7 @@ export class TenantService {
         to: admin.email,
         subject: `Welcome to FraudGuard, ${tenant.organizationName}`,
         text:
-          `Hello ${dto.admin_name},\n\n${tenant.organizationName} is ready on FraudGuard at https://${host}.\n` +
+          `Hello ${adminFullNameOf(dto)},\n\n${tenant.organizationName} is ready on FraudGuard at https://${host}.\n` +
           `Your trial runs until ${tenant.trialEndsAt!.toISOString().slice(0, 10)} on the ${plan} plan.\n\n` +
           `Log in with ${admin.email} (POST /api/v1/auth/login). Your default API key (prefix ${key.keyPrefix}) was shown once at signup;\n` +
           `keys are never sent by e-mail — an ADMIN can issue new ones under /api/v1/api-keys.\n`,
@@ -128,7 +127,7 @@ export class TenantService {
     const before = tenantView(found);
     const changes: TenantChanges = {
       organizationName: dto.organization_name,
-      adminName: dto.admin_name,
+      adminName: adminFullNameOf(dto),
       adminEmail: dto.admin_email,
       adminPhone: dto.admin_phone,
       settings: dto.settings,

@@ -14,10 +14,13 @@ interface Run {
   json: any;
 }
 
-/** The CLI as operators run it: a separate node process against a real database (npm test builds dist/ first). */
-function cli(ownerUrl: string, args: string[], stdin?: string, env: Record<string, string> = {}): Promise<Run> {
+/**
+ * The CLI as operators run it: a separate node process against a real database (npm test builds
+ * dist/ first). With --json (the machine output) unless `human` asks for what people see.
+ */
+function cli(ownerUrl: string, args: string[], stdin?: string, env: Record<string, string> = {}, options: { human?: boolean; node?: string[] } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [...(options.node ?? []), CLI, ...args, ...(options.human ? [] : ['--json'])], {
       env: { PATH: process.env.PATH, DATABASE_URL: ownerUrl, LOG_LEVEL: 'error', CURSOR_SECRET: 'cli-test', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -75,6 +78,46 @@ describe('operators CLI (child processes against a real database)', () => {
     expect((await cli(db.ownerUrl, ['migrate', '--tenant-plan', 'GOLD'])).code).toBe(2);
     expect((await cli(db.ownerUrl, ['audit:seal', '--batch', '0'])).code).toBe(2);
   }, 180_000);
+
+  it('--help loads none of the application (no Nest, no class-validator, no database driver)', async () => {
+    const traced = await cli(db.ownerUrl, ['--help'], undefined, {}, { human: true, node: ['--import', path.resolve('test/support/trace-imports.mjs')] });
+    expect(traced.code).toBe(0);
+    const loaded = traced.stderr.split('\n').filter((line) => line.startsWith('import: '));
+    expect(loaded.some((line) => line.endsWith('/dist/src/admin/cli.js'))).toBe(true);
+    expect(loaded.filter((line) => /node_modules\/(@nestjs|class-validator|class-transformer|typeorm|pg|pino)\//.test(line))).toEqual([]);
+    expect(loaded.filter((line) => /cli-runtime|admin-tenant\.dto|operator-commands/.test(line))).toEqual([]);
+  });
+
+  it('prints tables and field lines for people, JSON with --json', async () => {
+    const created = await cli(db.ownerUrl, ['tenant:create', '--name', 'Table Corp', '--subdomain', 'table-corp', '--admin-email', 'ops@table.example'], undefined, {}, { human: true });
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^tenant_id +\S+\norganization_name +Table Corp\n/);
+    expect(created.stdout).toMatch(/^usage +\{"active_users":0,/m);
+    const list = await cli(db.ownerUrl, ['tenant:list'], undefined, {}, { human: true });
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trimEnd().split('\n');
+    expect(lines[0].split(/ {2,}/)).toEqual(['TENANT_ID', 'ORGANIZATION_NAME', 'SUBDOMAIN', 'PLAN', 'STATUS', 'ACTIVE_USERS', 'ACTIVE_API_KEYS', 'TRANSACTIONS_THIS_MONTH', 'OPEN_ALERTS', 'CREATED_AT']);
+    expect(lines.find((line) => line.includes('table-corp'))).toMatch(/^\S+ +Table Corp +table-corp +STARTER +ACTIVE +0 +0 +0 +0 +\d{4}-/);
+    expect(lines[lines.length - 1]).toMatch(/^\d+ rows \(every field: --json\)$/);
+    const json = await cli(db.ownerUrl, ['tenant:list']);
+    expect(json.json.find((tenant: any) => tenant.subdomain === 'table-corp')).toMatchObject({ organization_name: 'Table Corp', usage: { active_users: 0 } });
+  });
+
+  it('failures point to the next command: migrate first, tenant:list for an unknown tenant, the setting for a refused connection', async () => {
+    const empty = await createTestDatabase({ template: '' });
+    try {
+      const early = await cli(empty.ownerUrl, ['tenant:list'], undefined, {}, { human: true });
+      expect({ code: early.code, stdout: early.stdout }).toEqual({ code: 1, stdout: '' });
+      expect(early.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^tenant:list failed: the database is not migrated: run `npm run cli -- migrate`/)]);
+    } finally {
+      await empty.drop();
+    }
+    const unknown = await cli(db.ownerUrl, ['apikey:create', '--tenant', 'no-such-tenant'], undefined, {}, { human: true });
+    expect({ code: unknown.code, stderr: unknown.stderr }).toEqual({ code: 1, stderr: 'apikey:create failed: Tenant no-such-tenant not found: see `npm run cli -- tenant:list`\n' });
+    const unreachable = await cli('postgres://postgres@127.0.0.1:1/none', ['tenant:list'], undefined, {}, { human: true });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toBe('tenant:list failed: cannot reach PostgreSQL at 127.0.0.1:1 (connection refused): check the host and port in DATABASE_URL and that the server is running\n');
+  });
 
   it('migrate applies every migration to an empty database, then has nothing to do', async () => {
     const empty = await createTestDatabase({ template: '' });

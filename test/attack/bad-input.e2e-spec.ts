@@ -160,9 +160,9 @@ describe('bad-input corpus: every write route and list refuses bad input with a 
     const routes: BodyRoute[] = [
       {
         name: 'signup', method: 'POST', path: () => '/api/v1/tenants/signup', auth: 'none', base: () => signupBody(),
-        types: { organization_name: 'string', subdomain: 'string', admin_name: 'string', admin_email: 'string', admin_password: 'string', plan: 'string' },
-        required: ['organization_name', 'subdomain', 'admin_name', 'admin_email', 'admin_password'],
-        text: ['organization_name', 'admin_name'], formatted: ['subdomain', 'admin_email', 'plan', 'admin_phone'],
+        types: { organization_name: 'string', subdomain: 'string', admin_full_name: 'string', admin_email: 'string', admin_password: 'string', plan: 'string' },
+        required: ['organization_name', 'subdomain', 'admin_full_name', 'admin_email', 'admin_password'],
+        text: ['organization_name', 'admin_full_name'], formatted: ['subdomain', 'admin_email', 'plan', 'admin_phone'],
       },
       {
         name: 'login', method: 'POST', path: () => '/api/v1/auth/login', auth: 'none', base: () => ({ email: adminEmail, password: PASSWORD }),
@@ -214,7 +214,7 @@ describe('bad-input corpus: every write route and list refuses bad input with a 
       {
         name: 'tenants.update', method: 'PUT', path: () => '/api/v1/tenants/me', auth: 'admin',
         base: () => ({ organization_name: 'Renamed Org', ml_config: { risk_threshold: 0.7 } }),
-        types: { organization_name: 'string', admin_name: 'string', admin_email: 'string', ml_config: 'object', settings: 'object' }, required: [],
+        types: { organization_name: 'string', admin_full_name: 'string', admin_email: 'string', ml_config: 'object', settings: 'object' }, required: [],
         text: ['organization_name'], formatted: ['admin_email', 'admin_phone'],
       },
       {

@@ -77,7 +77,7 @@ const CASES: Record<string, { run: Case; expect: 'refused' | 'own' | 'rejected' 
   'GET /health/ready': { run: (_b, _a, auth) => request(http).get('/health/ready').set(...auth), expect: 'own' },
   'POST /api/v1/tenants/signup': {
     run: (_b, a) => request(http).post('/api/v1/tenants/signup').send({
-      organization_name: 'Squatter', subdomain: a.subdomain, admin_name: 'x', admin_email: `x-${Date.now()}@example.com`, admin_password: 'SecurePass123!',
+      organization_name: 'Squatter', subdomain: a.subdomain, admin_full_name: 'x', admin_email: `x-${Date.now()}@example.com`, admin_password: 'SecurePass123!',
     }),
     expect: 'rejected',
   },

@@ -195,7 +195,7 @@ describeWithServer('deployments sharing one PostgreSQL server', () => {
     expect(await ready.json()).toMatchObject({ status: 503, detail: expect.stringMatching(/password authentication failed/) });
 
     // The one command that changes an existing role's password: the operator gives back the server's.
-    const run = await cli(a.ownerUrl, ['app-role:password'], { APP_DB_PASSWORD: a.password });
+    const run = await cli(a.ownerUrl, ['app-role:password', '--json'], { APP_DB_PASSWORD: a.password });
     expect(run).toMatchObject({ code: 0 });
     expect(JSON.parse(run.stdout)).toEqual({ role: a.roles.app, password: 'changed' });
     expect(await readiness(a.app.baseUrl)).toMatchObject({ status: 200 });

@@ -58,7 +58,7 @@ describe('the embedded PostgreSQL is tied to its data folder (real processes)', 
     });
     expect({ code: appRun.code, stderr: appRun.stderr.trimEnd() }).toEqual({
       code: 1,
-      stderr: 'FraudGuard failed to start: PostgreSQL refused the password of user "fraudguard_app": fix the password in APP_DB_PASSWORD (the password the migrations gave fraudguard_app)',
+      stderr: 'FraudGuard failed to start: PostgreSQL refused the password of user "fg_fraudguard_app": fix the password in APP_DB_PASSWORD (the password fg_fraudguard_app was created with)',
     });
   });
 });

@@ -41,7 +41,7 @@ describe('a client generated from the OpenAPI document', () => {
       body: {
         organization_name: 'Client Flow GmbH',
         subdomain: 'client-flow',
-        admin_name: 'Ada Lovelace',
+        admin_full_name: 'Ada Lovelace',
         admin_email: 'ada@client-flow.example',
         admin_password: 'Corr3ct-Horse-Battery',
       },

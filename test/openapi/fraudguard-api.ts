@@ -724,8 +724,11 @@ export interface components {
         AdminTenant: {
             /** @example admin@acme.example */
             admin_email: string;
-            /** @example Ada Lovelace */
-            admin_name: string | null;
+            /**
+             * @description The admin's full name
+             * @example Ada Lovelace
+             */
+            admin_full_name: string | null;
             /** @example null */
             admin_phone: string | null;
             /** @example null */
@@ -1535,7 +1538,13 @@ export interface components {
         Signup: {
             /** Format: email */
             admin_email: string;
-            admin_name: string;
+            /** @description The first ADMIN's full name (the user's full_name). */
+            admin_full_name: string;
+            /**
+             * @deprecated
+             * @description The former name of admin_full_name, still accepted in its place
+             */
+            admin_name?: string;
             /** @description At least 8 characters, an upper-case letter and a digit, not a commonly used password. */
             admin_password: string;
             admin_phone?: string;
@@ -1564,8 +1573,11 @@ export interface components {
         SignupResult: {
             /** @example admin@acme.example */
             admin_email: string;
-            /** @example Ada Lovelace */
-            admin_name: string | null;
+            /**
+             * @description The admin's full name
+             * @example Ada Lovelace
+             */
+            admin_full_name: string | null;
             /** @example null */
             admin_phone: string | null;
             admin_user: components["schemas"]["SignupAdmin"];
@@ -1632,8 +1644,11 @@ export interface components {
         Tenant: {
             /** @example admin@acme.example */
             admin_email: string;
-            /** @example Ada Lovelace */
-            admin_name: string | null;
+            /**
+             * @description The admin's full name
+             * @example Ada Lovelace
+             */
+            admin_full_name: string | null;
             /** @example null */
             admin_phone: string | null;
             /** @example null */
@@ -1692,6 +1707,11 @@ export interface components {
         TenantUpdate: {
             /** Format: email */
             admin_email?: string;
+            admin_full_name?: string;
+            /**
+             * @deprecated
+             * @description The former name of admin_full_name, still accepted in its place
+             */
             admin_name?: string;
             /** @description A phone number, or null to clear it. */
             admin_phone?: string | null;
@@ -3202,6 +3222,8 @@ export interface operations {
             /** @description Taken into account; a known user receives an e-mail */
             202: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3238,9 +3260,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too many requests */
             429: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
@@ -3276,6 +3300,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3327,9 +3353,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too Many Requests; Too many failed logins */
+            /** @description Too many requests; Too many failed logins */
             429: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
@@ -3365,6 +3393,8 @@ export interface operations {
             /** @description No Content */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3396,9 +3426,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too many requests */
             429: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
@@ -3434,6 +3466,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3485,9 +3519,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too many requests */
             429: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
@@ -3523,6 +3559,8 @@ export interface operations {
             /** @description No Content */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3554,9 +3592,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too many requests */
             429: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
@@ -3747,6 +3787,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3798,9 +3840,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too many requests */
             429: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };

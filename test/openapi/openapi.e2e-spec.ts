@@ -4,6 +4,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { serialiseOpenApi, TAGS } from '../../src/openapi.js';
 import { AppProcess, startAppProcess } from '../support/app-process.js';
+import { seedTenant } from '../support/fixtures.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { createTestDatabase, TestDatabase } from '../support/test-database.js';
 
@@ -198,6 +199,28 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(statuses('GET /health')).toEqual(['200']);
     for (const { name, operation } of operations) {
       if (operation.requestBody) expect({ name, body: statuses(name) }).toEqual({ name, body: expect.arrayContaining(['400', '413', '415']) });
+    }
+  });
+
+  it('documents problem examples the API really answers', async () => {
+    const tenant = await seedTenant(t.db.ownerUrl, { scopes: ['read:transactions'] });
+    const documented = (name: string, status: number) =>
+      Object.values<any>(operations.find((operation) => operation.name === name)!.operation.responses[status].content[PROBLEM].examples).map(
+        ({ value: { request_id: _, ...example } }) => example,
+      );
+    const cases: [name: string, answer: request.Test][] = [
+      ['GET /api/v1/transactions', request(t.http).get('/api/v1/transactions')],
+      ['POST /api/v1/transactions', request(t.http).post('/api/v1/transactions').set('X-API-Key', tenant.apiKey).send({ amount: '1.00', currency: 'EUR', merchant: 'M' })],
+      ['POST /api/v1/transactions', request(t.http).post('/api/v1/transactions').set('X-API-Key', tenant.apiKey).set('content-type', 'text/plain').send('amount=1')],
+      ['GET /api/v1/transactions/{id}', request(t.http).get('/api/v1/transactions/01936a4e-7f53-7c4e-9a57-1b1f0b6f6c1d').set('X-API-Key', tenant.apiKey)],
+      ['GET /api/v1/transactions/{id}', request(t.http).get('/api/v1/transactions/not-a-uuid').set('X-API-Key', tenant.apiKey)],
+      ['GET /api/v1/transactions', request(t.http).get('/api/v1/transactions?limit=101').set('X-API-Key', tenant.apiKey)],
+    ];
+    for (const [name, answer] of cases) {
+      const { status, body } = await answer;
+      const { request_id: _, ...problem } = body;
+      expect({ name, status, problem }).toEqual({ name, status, problem: expect.objectContaining({ type: expect.any(String) }) });
+      expect({ name, problem }).toEqual({ name, problem: documented(name, status).find((example) => example.type === problem.type) });
     }
   });
 

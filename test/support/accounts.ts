@@ -53,7 +53,7 @@ export function signupBody(overrides: Record<string, unknown> = {}) {
   return {
     organization_name: `Test Corp ${suffix}`,
     subdomain: `testcorp-${suffix}`,
-    admin_name: 'John Doe',
+    admin_full_name: 'John Doe',
     admin_email: `john-${suffix}@testcorp.example`,
     admin_password: 'SecurePass123!',
     ...overrides,

@@ -1,8 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { signupBody } from '../support/accounts.js';
+import { INTEGRATOR_FLOW_OK, runIntegratorFlow } from '../support/integrator-flow.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { withClient } from '../support/test-database.js';
 
@@ -24,6 +26,24 @@ describe('tenant signup', () => {
     t = await startTestApp({ env: { MAIL_OUTBOX_DIR: outbox } });
   });
   afterAll(() => t.close());
+
+  it("names the admin with full_name's name everywhere: admin_full_name in, admin_full_name and admin_user.full_name out; admin_name still accepted alone", async () => {
+    const res = await request(t.http).post('/api/v1/tenants/signup').send(signupBody({ admin_full_name: 'Ada Lovelace' })).expect(201);
+    expect(res.body).toMatchObject({ admin_full_name: 'Ada Lovelace', admin_user: { full_name: 'Ada Lovelace' } });
+    expect(res.body).not.toHaveProperty('admin_name');
+    const me = await request(t.http).get('/api/v1/tenants/me').set('X-API-Key', res.body.api_key).expect(200);
+    expect(me.body).toMatchObject({ admin_full_name: 'Ada Lovelace' });
+
+    const { admin_full_name: _, ...legacy } = signupBody({ admin_name: 'Grace Hopper' });
+    const old = await request(t.http).post('/api/v1/tenants/signup').send(legacy).expect(201);
+    expect(old.body).toMatchObject({ admin_full_name: 'Grace Hopper', admin_user: { full_name: 'Grace Hopper' } });
+
+    const both = await request(t.http).post('/api/v1/tenants/signup').send(signupBody({ admin_name: 'Ada' })).expect(400);
+    expect(both.body.errors).toEqual([{ field: 'admin_name', message: 'admin_name is the former name of admin_full_name: send admin_full_name only' }]);
+    const { admin_full_name: __, ...nameless } = signupBody();
+    const none = await request(t.http).post('/api/v1/tenants/signup').send(nameless).expect(400);
+    expect(none.body.errors.map((e: any) => e.field)).toContain('admin_full_name');
+  });
 
   it('test_create_tenant: creates a TRIAL tenant with the plan limits, an argon2id ADMIN, a default key and audit rows', async () => {
     const body = signupBody({ subdomain: 'TestCorp-Create', plan: 'PROFESSIONAL', admin_phone: '+49 30 1234567' });
@@ -52,7 +72,7 @@ describe('tenant signup', () => {
       expect(user.rows[0].password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
       const keys = await client.query(`SELECT key_hash, key_prefix, scopes, rate_limit_per_minute FROM tenant_api_keys WHERE tenant_id = $1`, [res.body.tenant_id]);
       expect(keys.rows).toHaveLength(1);
-      expect(keys.rows[0].scopes).toEqual(['read:transactions', 'write:transactions', 'read:alerts']);
+      expect(keys.rows[0].scopes).toEqual(['read:transactions', 'write:transactions', 'read:accounts', 'write:accounts', 'read:alerts', 'write:alerts', 'read:audit']);
       expect(keys.rows[0].rate_limit_per_minute).toBe(1000);
       expect(keys.rows[0].key_hash).not.toContain(res.body.api_key);
       expect(res.body.api_key.startsWith(keys.rows[0].key_prefix)).toBe(true);
@@ -86,6 +106,13 @@ describe('tenant signup', () => {
     // And the admin can log in with the password given at signup.
     const login = await request(t.http).post('/api/v1/auth/login').send({ email: body.admin_email, password: body.admin_password }).expect(200);
     expect(login.body.user).toMatchObject({ tenant_id: signup.body.tenant_id, role: 'ADMIN' });
+  });
+
+  it('the key from signup covers the whole integrator flow: accounts, transactions, alerts and their resolution, the audit trail', async () => {
+    const signup = await request(t.http).post('/api/v1/tenants/signup').send(signupBody()).expect(201);
+    const server = t.http.listening ? t.http : await new Promise<typeof t.http>((resolve) => t.http.listen(0, '127.0.0.1', () => resolve(t.http)));
+    const { port } = server.address() as AddressInfo;
+    expect(await runIntegratorFlow(`http://127.0.0.1:${port}`, { 'X-API-Key': signup.body.api_key }, 'signup')).toEqual(INTEGRATOR_FLOW_OK);
   });
 
   it('answers 409 for a taken subdomain, and an admin e-mail another organization uses like a fresh one', async () => {

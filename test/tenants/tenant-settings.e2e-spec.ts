@@ -40,6 +40,19 @@ describe('PUT /tenants/me and GET /tenants/usage', () => {
     });
   });
 
+  it('updates admin_full_name, also under its deprecated name admin_name, and refuses both at once', async () => {
+    expect((await put({ admin_full_name: 'Ada Lovelace' }).expect(200)).body).toMatchObject({ admin_full_name: 'Ada Lovelace' });
+    const legacy = await put({ admin_name: 'Grace Hopper' }).expect(200);
+    expect(legacy.body).toMatchObject({ admin_full_name: 'Grace Hopper' });
+    expect(legacy.body).not.toHaveProperty('admin_name');
+    const both = await put({ admin_full_name: 'A', admin_name: 'B' }).expect(400);
+    expect(both.body.errors.map((e: { field: string }) => e.field)).toEqual(['admin_name']);
+    await withClient(t.db.ownerUrl, async (client) => {
+      const { rows } = await client.query(`SELECT new_value FROM audit_logs WHERE tenant_id = $1 AND action = 'tenant.updated' ORDER BY id DESC LIMIT 1`, [a.tenantId]);
+      expect(rows[0].new_value).toEqual({ admin_full_name: 'Grace Hopper' });
+    });
+  });
+
   it.each([
     ['risk_threshold above 1', { ml_config: { risk_threshold: 1.5 } }, 'ml_config.risk_threshold'],
     ['risk_threshold below 0', { ml_config: { risk_threshold: -0.1 } }, 'ml_config.risk_threshold'],

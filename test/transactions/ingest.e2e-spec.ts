@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { CURRENCY_MINOR_UNITS } from '../../src/transactions/iso-4217.js';
 import { seedDomainRows, seedTenant, SeededTenant } from '../support/fixtures.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { withClient } from '../support/test-database.js';
@@ -182,6 +183,34 @@ describe('transaction ingest, scoring and reads', () => {
     await withClient(t.db.ownerUrl, (client) => client.query(`UPDATE transactions SET amount = 1500.25 WHERE tenant_id = $1 AND id = $2`, [c.tenantId, ids[4]]));
     const legacy = await request(t.http).get(`/api/v1/transactions/${ids[4]}`).set('X-API-Key', c.apiKey).expect(200);
     expect(legacy.body).toMatchObject({ amount: '1500.25', currency: 'JPY' });
+  });
+
+  it('formats every ISO 4217 currency the API accepts with its minor units, in the list as on POST', async () => {
+    const c = await seedTenant(t.db.ownerUrl);
+    const codes = [...CURRENCY_MINOR_UNITS.keys()].sort();
+    const expected = (code: string) => {
+      const scale = CURRENCY_MINOR_UNITS.get(code)!;
+      return scale === 0 ? '7' : `7.${'0'.repeat(scale)}`;
+    };
+    const txnTime = (i: number) => new Date(Date.parse('2026-02-01T00:00:00Z') + i * 1000).toISOString();
+    await request(t.http)
+      .post('/api/v1/transactions/batch')
+      .set('X-API-Key', c.apiKey)
+      .send({ transactions: codes.map((currency, i) => ({ account_ref: 'every-currency', amount: 7, currency, merchant: 'M', txn_time: txnTime(i) })) })
+      .expect(201);
+    const shown: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: request.Response = await request(t.http)
+        .get(`/api/v1/transactions?limit=100${cursor ? `&starting_after=${cursor}` : ''}`)
+        .set('X-API-Key', c.apiKey)
+        .expect(200);
+      shown.push(...page.body.data.map((row: any) => `${row.currency} ${row.amount}`));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(shown.reverse()).toEqual(codes.map((code) => `${code} ${expected(code)}`));
+    const single = await post(c, { account_ref: 'every-currency', amount: 7, currency: 'BHD', merchant: 'M' }).expect(201);
+    expect(single.body.amount).toBe(expected('BHD'));
   });
 
   it('answers hostile values with 4xx, never 500', async () => {

@@ -37,6 +37,17 @@ describe('users', () => {
     });
   });
 
+  it('answers POST with the user as GET shows it: an integer id, full_name, the organization id, created_at', async () => {
+    const created = await asAdmin(request(t.http).post('/api/v1/users'))
+      .send({ email: `shape-${Date.now()}@example.com`, password: 'Welcome-Aboard-1', full_name: 'Shape Person' })
+      .expect(201);
+    expect(Number.isInteger(created.body.id)).toBe(true);
+    expect(created.body).toMatchObject({ tenant_id: a.tenantId, full_name: 'Shape Person', created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/) });
+    expect(Object.keys(created.body).filter((key) => /name/.test(key))).toEqual(['full_name']);
+    const shown = await asAdmin(request(t.http).get(`/api/v1/users/${created.body.id}`)).expect(200);
+    expect(shown.body).toEqual(created.body);
+  });
+
   it('validates bodies and ids: 400 on garbage, 404 for another tenant', async () => {
     await asAdmin(request(t.http).post('/api/v1/users')).send({ email: 'x@example.com', password: 'weak', full_name: 'X' }).expect(400);
     await asAdmin(request(t.http).post('/api/v1/users')).send({ email: 'x@example.com', password: 'Welcome-Aboard-1', full_name: 'X', role: 'ROOT' }).expect(400);
