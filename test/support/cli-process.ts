@@ -11,10 +11,10 @@ export interface CliRun {
   json: any;
 }
 
-/** `npm run cli -- …` as operators run it: a separate node process against `ownerUrl` (npm test builds dist/ first). */
+/** `npm run cli -- … --json` as scripts run it: a separate node process against `ownerUrl` (npm test builds dist/ first). */
 export function runCli(ownerUrl: string, args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [CLI, ...args, '--json'], {
       env: { PATH: process.env.PATH, DATABASE_URL: ownerUrl, LOG_LEVEL: 'error', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
