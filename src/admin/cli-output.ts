@@ -44,13 +44,17 @@ export function table(rows: Record<string, unknown>[], chosen?: string[]): strin
   ].join('\n');
 }
 
-/** One object as `field  value` lines; nested objects as compact JSON. */
+/** One object as `field  value` lines, nested objects as compact JSON; then each list of objects in it as a table under its name. */
 export function fields(object: Record<string, unknown>): string {
-  const width = Math.max(...Object.keys(object).map((key) => key.length));
-  return Object.entries(object)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key.padEnd(width)}  ${Array.isArray(value) && value.every((item) => !isPlainObject(item)) ? value.join(', ') : cell(value)}`)
-    .join('\n');
+  const entries = Object.entries(object).filter(([, value]) => value !== undefined);
+  const isList = (value: unknown) => Array.isArray(value) && value.length > 0 && value.every(isPlainObject);
+  const plain = entries.filter(([, value]) => !isList(value));
+  const lists = entries.filter(([, value]) => isList(value)) as [string, Record<string, unknown>[]][];
+  const width = Math.max(0, ...plain.map(([key]) => key.length));
+  return [
+    ...plain.map(([key, value]) => `${key.padEnd(width)}  ${Array.isArray(value) ? value.map(cell).join(', ') : cell(value)}`),
+    ...lists.map(([key, rows]) => `\n${key}:\n${table(rows)}`),
+  ].join('\n');
 }
 
 /** The text printed on stdout for `result`. */

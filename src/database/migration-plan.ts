@@ -42,14 +42,7 @@ const MEASURED_MS: Record<string, { ms: number; grows: 'bytes' | 'transactions' 
   AccountProfilesFillfactor1700000000045: { ms: 4, grows: 'nothing' },
   ColumnDefaultsTypeormReadsBack1700000000046: { ms: 19, grows: 'nothing' },
 };
-/**
- * Migrations the bench table has no line for yet, estimated: the account_ref backfill rewrites
- * every transaction and alert in batches (timed at about 4× migration 41 on a 20,000-transaction
- * copy); the others are catalog work.
- */
-const ESTIMATED_MS: Record<string, { ms: number; grows: 'bytes' | 'transactions' | 'nothing' }> = {
-  AccountRefOnTransactionsAndAlerts1700000000101: { ms: 100_000, grows: 'transactions' },
-};
+/** A migration the bench table has no line for yet: catalog work, estimated at this. */
 const CATALOG_ONLY = { ms: 100, grows: 'nothing' as const };
 
 export interface PlannedMigration {
@@ -81,7 +74,7 @@ const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 function estimate(migration: MigrationInterface, tables: LegacyTableSize[]): PlannedMigration {
   const name = migration.name ?? migration.constructor.name;
-  const measured = MEASURED_MS[name] ?? ESTIMATED_MS[name] ?? CATALOG_ONLY;
+  const measured = MEASURED_MS[name] ?? CATALOG_ONLY;
   const bytes = tables.reduce((sum, table) => sum + table.bytes, 0);
   const transactions = tables.find((table) => table.table === 'transactions')?.rows ?? 0;
   const factor = measured.grows === 'bytes' ? bytes / BENCH.bytes : measured.grows === 'transactions' ? transactions / BENCH.transactions : 1;
