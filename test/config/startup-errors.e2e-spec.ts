@@ -10,6 +10,14 @@ function expectOneLine(run: FinishedProcess, pattern: RegExp): void {
   expect(run.stderr).toMatch(/^FraudGuard failed to start: /);
 }
 
+/** `url` with another user and password (the embedded test cluster checks passwords, a trust server does not). */
+function withUser(url: string, user: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.username = user;
+  parsed.password = password;
+  return parsed.toString();
+}
+
 describe('start-up refusals: one line naming the setting to fix (the real process)', () => {
   let migrated: TestDatabase;
   beforeAll(async () => {
@@ -32,22 +40,21 @@ describe('start-up refusals: one line naming the setting to fix (the real proces
       runAppToExit({ DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/fraudguard` }),
       runAppToExit({ DATABASE_URL: 'postgres://postgres@no-such-host.invalid:5432/fraudguard' }),
       runAppToExit({ DATABASE_URL: databaseUrl(migrated.ownerUrl, `no_such_db_${randomBytes(3).toString('hex')}`) }),
-      runAppToExit({ DATABASE_URL: migrated.ownerUrl.replace('postgres@', 'no_such_role_x@') }),
+      runAppToExit({ DATABASE_URL: withUser(migrated.ownerUrl, 'no_such_role_x', 'any-password') }),
     ]);
     expectOneLine(refused, new RegExp(`cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closed} \\(connection refused\\): check the host and port in DATABASE_URL`));
     expectOneLine(unknownHost, /cannot resolve the host "no-such-host\.invalid" of DATABASE_URL/);
     expectOneLine(noDatabase, /database "no_such_db_\w+" does not exist .*: create it \(createdb no_such_db_\w+\) or fix the database name in DATABASE_URL/);
-    expectOneLine(noRole, /PostgreSQL has no role "no_such_role_x": fix the user in DATABASE_URL/);
+    // A server that checks passwords answers an unknown user as a wrong password (it does not reveal which).
+    expectOneLine(noRole, /PostgreSQL has no role "no_such_role_x": fix the user in DATABASE_URL|PostgreSQL refused the password of user "no_such_role_x": fix the password in DATABASE_URL/);
   });
 
   it('a DATABASE_URL user that cannot create roles is told what the migrations need, and nothing is migrated', async () => {
     const empty = await createTestDatabase({ template: '' });
     const role = `fg_plain_${randomBytes(4).toString('hex')}`;
     try {
-      await withClient(empty.ownerUrl, (c) => c.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEROLE; ALTER DATABASE ${empty.name} OWNER TO ${role}`));
-      const url = new URL(empty.ownerUrl);
-      url.username = role;
-      const run = await runAppToExit({ DATABASE_URL: url.toString() });
+      await withClient(empty.ownerUrl, (c) => c.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '${role}'; ALTER DATABASE ${empty.name} OWNER TO ${role}`));
+      const run = await runAppToExit({ DATABASE_URL: withUser(empty.ownerUrl, role, role) });
       expectOneLine(run, new RegExp(`the user "${role}" of DATABASE_URL cannot run the migrations: .*needs a superuser.*npm run cli -- migrate`));
       const tables = await withClient(empty.ownerUrl, (c) => c.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`));
       expect(tables.rows[0].n).toBe(0);

@@ -142,5 +142,5 @@ describe('the demo API key of a first start', () => {
     } finally {
       await legacy.drop();
     }
-  }, 60_000);
+  }, 240_000);
 });
