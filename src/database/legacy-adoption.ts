@@ -109,7 +109,7 @@ export const CONVERSION_BUILD_NAMES = [
   'accounts_tenant_pkey', 'transactions_tenant_pkey', 'fraud_alerts_tenant_pkey', 'system_logs_tenant_pkey',
   'transactions_tenant_external_id_partial',
   // created by migration 1, dropped by migration 80
- 
+  'tenants_admin_email_key',
 ];
 
 /** Keys migration 2 replaces; a hand-made database may lack one only if its data obeys the rule anyway. */
