@@ -1,45 +1,13 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import request from 'supertest';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { createTestDatabase, TestDatabase, withClient } from '../support/test-database.js';
 import { waitForSealed } from '../support/audit-seal.js';
+import { runCli, type CliRun } from '../support/cli-process.js';
 
-const CLI = path.resolve('dist/src/admin/cli.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
-
-/**
- * The CLI as operators run it: a separate node process against a real database (npm test builds
- * dist/ first). With --json (the machine output) unless `human` asks for what people see.
- */
-function cli(ownerUrl: string, args: string[], stdin?: string, env: Record<string, string> = {}, options: { human?: boolean; node?: string[] } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.node ?? []), CLI, ...args, ...(options.human ? [] : ['--json'])], {
-      env: { PATH: process.env.PATH, DATABASE_URL: ownerUrl, LOG_LEVEL: 'error', CURSOR_SECRET: 'cli-test', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let json: any;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-    child.stdin.end(stdin ?? '');
-  });
+/** The CLI as operators run it (test/support/cli-process.ts), with a fixed CURSOR_SECRET. */
+function cli(ownerUrl: string, args: string[], stdin?: string, env: Record<string, string> = {}, options: { human?: boolean; node?: string[] } = {}): Promise<CliRun> {
+  return runCli(ownerUrl, args, { stdin, env: { CURSOR_SECRET: 'cli-test', ...env }, ...options });
 }
 
 describe('operators CLI (child processes against a real database)', () => {
@@ -186,7 +154,7 @@ describe('operators CLI (child processes against a real database)', () => {
     const tenant = (subdomain: string, email = 'ops@refused.example') =>
       cli(db.ownerUrl, ['tenant:create', '--name', 'Refused Corp', '--subdomain', subdomain, '--admin-email', email]);
     const user = (args: string[], stdin?: string) => cli(db.ownerUrl, ['user:create', '--tenant', tenantId, ...args], stdin);
-    const refusals: Array<[Promise<Run>, RegExp]> = [
+    const refusals: Array<[Promise<CliRun>, RegExp]> = [
       // Reserved by the API (84 names), not only www, api and admin.
       [tenant('status'), /--subdomain: subdomain is reserved/],
       [tenant('docs'), /--subdomain: subdomain is reserved/],

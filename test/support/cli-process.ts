@@ -15,9 +15,13 @@ export interface CliRun {
  * `npm run cli -- …` as operators run it: a separate node process against `ownerUrl` (npm test
  * builds dist/ first), with `--json` (the machine output) unless `human` asks for the tables.
  */
-export function runCli(ownerUrl: string, args: string[], options: { stdin?: string; env?: Record<string, string>; human?: boolean } = {}): Promise<CliRun> {
+export function runCli(
+  ownerUrl: string,
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string>; human?: boolean; /** node's own flags, before the script */ node?: string[] } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, ...(options.human ? [] : ['--json'])], {
+    const child = spawn(process.execPath, [...(options.node ?? []), CLI, ...args, ...(options.human ? [] : ['--json'])], {
       env: { PATH: process.env.PATH, DATABASE_URL: ownerUrl, LOG_LEVEL: 'error', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
