@@ -1,7 +1,5 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
-import { SingleTenantSchema1700000000000 } from '../../migrations/1700000000000-single-tenant-schema.js';
-import { TenantIdEverywhere1700000000002 } from '../../migrations/1700000000002-tenant-id-everywhere.js';
 import {
   foreignKeysOn,
   indexesOn,
@@ -13,6 +11,11 @@ import {
 } from '../../migrations/catalog.js';
 import { DEFAULT_TENANT_ID } from '../tenants/default-tenant.js';
 import { PLANS, type Plan } from '../tenants/plans.js';
+
+/** Migration 0, the single-tenant schema: recorded as the baseline of an adopted database. */
+const BASELINE_MIGRATION = migrations[0];
+/** The migration that moves the single-tenant rows into the default tenant (migration 2). */
+export const CONVERSION_MIGRATION = 'TenantIdEverywhere1700000000002';
 
 /**
  * Adopting a single-tenant FraudGuard database: one made before migrations were recorded (by
@@ -310,7 +313,7 @@ async function databaseName(q: Queryable): Promise<string> {
  * table and row), through a DataSource that knows only migration 0 and marks it run (`fake`).
  */
 async function recordBaseline(owner: DataSource): Promise<void> {
-  const baseline = new DataSource({ ...owner.options, migrations: [SingleTenantSchema1700000000000] } as DataSourceOptions);
+  const baseline = new DataSource({ ...owner.options, migrations: [BASELINE_MIGRATION] } as DataSourceOptions);
   await baseline.initialize();
   try {
     await baseline.runMigrations({ fake: true, transaction: 'all' });
@@ -349,13 +352,13 @@ export interface MigrationRun {
  */
 export async function migrateDatabase(owner: DataSource, options: { tenantPlan?: Plan } = {}): Promise<MigrationRun> {
   const inspection = await inspectDatabase(owner);
-  if (options.tenantPlan && inspection.state === 'migrated' && inspection.applied.includes(new TenantIdEverywhere1700000000002().name)) {
+  if (options.tenantPlan && inspection.state === 'migrated' && inspection.applied.includes(CONVERSION_MIGRATION)) {
     throw new AlreadyConvertedError(options.tenantPlan);
   }
   if (inspection.state === 'refused') throw new DatabaseRefusedError(await databaseName(owner), inspection.problems);
   if (inspection.state === 'legacy') await recordBaseline(owner);
   const applied = await runMigrationsRetryingLockConflicts(owner);
-  if (!applied.includes(new TenantIdEverywhere1700000000002().name)) return { inspection, applied };
+  if (!applied.includes(CONVERSION_MIGRATION)) return { inspection, applied };
   const plan = options.tenantPlan ?? 'ENTERPRISE';
   if (plan !== 'ENTERPRISE') await setConvertedTenantPlan(owner, plan);
   return { inspection, applied, convertedTenantPlan: plan };

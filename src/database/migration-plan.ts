@@ -1,9 +1,8 @@
 import type { DataSource, MigrationInterface } from 'typeorm';
-import { TenantIdEverywhere1700000000002 } from '../../migrations/1700000000002-tenant-id-everywhere.js';
 import { LOCK_TIMEOUT_MS } from '../../migrations/short-locks.js';
 import { DEFAULT_TENANT_ID } from '../tenants/default-tenant.js';
 import type { Plan } from '../tenants/plans.js';
-import { AlreadyConvertedError, DatabaseRefusedError, inspectDatabase, type LegacyTableSize, tableSizes } from './legacy-adoption.js';
+import { AlreadyConvertedError, CONVERSION_MIGRATION, DatabaseRefusedError, inspectDatabase, type LegacyTableSize, tableSizes } from './legacy-adoption.js';
 
 /**
  * `cli migrate --dry-run`: what a migration run would do to this database, read from the catalog
@@ -95,7 +94,7 @@ function estimate(migration: MigrationInterface, tables: LegacyTableSize[]): Pla
  */
 export async function planMigrations(owner: DataSource, options: { tenantPlan?: Plan } = {}): Promise<MigrationPlan> {
   const inspection = await inspectDatabase(owner);
-  const conversion = new TenantIdEverywhere1700000000002().name;
+  const conversion = CONVERSION_MIGRATION;
   if (inspection.state === 'refused') {
     const [{ name }] = await owner.query(`SELECT current_database() AS name`);
     throw new DatabaseRefusedError(name, inspection.problems);
